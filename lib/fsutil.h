@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CTR_LIB_FSUTIL_H
+#define CTR_LIB_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/*
+ * Reads the whole of `path` (at most `max` bytes, else EFBIG) into a NUL-terminated buffer the
+ * caller frees.  *ret_len excludes the terminator.  Errors carry the errno as their code.
+ */
+int ctr_read_file(const char *path, size_t max, char **ret_data, size_t *ret_len,
+                  struct ctr_error **err);
+
+/*
+ * Creates `path` and missing parents with mode 0700 (like mkdir -p), then checks that the final
+ * directory is a real directory (not a symlink) owned by `uid` and not writable by group or
+ * others.  An existing directory that fails the check is refused with an error that says how to
+ * fix it: ctr never trusts a directory another user can change.
+ */
+int ctr_mkdir_private(const char *path, uid_t uid, struct ctr_error **err);
+
+/* The check alone, for a path that must already exist.  `what` names it in the message. */
+int ctr_check_owned(const char *path, const char *what, uid_t uid, struct ctr_error **err);
+
+/* Searches $PATH (or a default when unset) for an executable `name`; NULL when not found. */
+char *ctr_find_program(const char *name);
+
+#endif
