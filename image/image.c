@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <archive.h>
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "image.h"
+
+const char *image_libcurl_version(void)
+{
+    return curl_version_info(CURLVERSION_NOW)->version;
+}
+
+const char *image_libarchive_version(void)
+{
+    /* "libarchive 3.6.2": the number alone reads better beside the others. */
+    const char *v = archive_version_string();
+    const char *prefix = "libarchive ";
+
+    for (const char *p = prefix; *p != '\0'; p++, v++) {
+        if (*v != *p)
+            return archive_version_string();
+    }
+    return v;
+}
+
+const char *image_jansson_version(void)
+{
+    return jansson_version_str();
+}
+
+int image_global_init(const char **ret_msg)
+{
+    CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    if (rc != CURLE_OK) {
+        *ret_msg = curl_easy_strerror(rc);
+        return -1;
+    }
+    return 0;
+}
