@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <seccomp.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cleanup.h"
+#include "cmd.h"
+#include "image.h"
+#include "probe.h"
+#include "xalloc.h"
+
+static const char usage[] = "Usage: ctr version [--format json]\n"
+                            "\n"
+                            "Show the version of ctr and of the libraries it runs with.\n"
+                            "\n"
+                            "Options:\n"
+                            "  -f, --format FORMAT  'text' (default) or 'json'\n"
+                            "  -h, --help           print this help\n";
+
+static char *seccomp_version_string(void)
+{
+    const struct scmp_version *v = seccomp_version();
+
+    return xasprintf("%u.%u.%u", v->major, v->minor, v->micro);
+}
+
+int cmd_version_print(enum cmd_format format, struct ctr_error **err)
+{
+    cleanup_free char *seccomp = seccomp_version_string();
+    const char *names[] = {"libarchive", "libcurl", "jansson", "libseccomp", "libcap", "sqlite"};
+    const char *versions[] = {image_libarchive_version(), image_libcurl_version(),
+                              image_jansson_version(),    seccomp,
+                              ctr_libcap_version(),       sqlite3_libversion()};
+    size_t n = sizeof(names) / sizeof(names[0]);
+
+    if (format == CMD_FORMAT_JSON) {
+        json_t *libs = json_object(), *root;
+        char *text;
+
+        for (size_t i = 0; i < n; i++)
+            json_object_set_new(libs, names[i], json_string(versions[i]));
+        root = json_pack("{s:s, s:o}", "version", CTR_VERSION, "libraries", libs);
+        text = json_dumps(root, JSON_INDENT(2));
+        json_decref(root);
+        if (text == NULL)
+            return ctr_error_set(err, ENOMEM, "format the version report");
+        puts(text);
+        free(text);
+        return 0;
+    }
+    printf("ctr version %s\n", CTR_VERSION);
+    for (size_t i = 0; i < n; i++)
+        printf("%-11s %s\n", names[i], versions[i]);
+    return 0;
+}
+
+int cmd_version(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
+{
+    static const struct option options[] = {
+            {"format", required_argument, NULL, 'f'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+    };
+    enum cmd_format format = CMD_FORMAT_TEXT;
+    int c;
+
+    (void)ctx;
+    while ((c = getopt_long(argc, argv, "+:f:h", options, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (cmd_parse_format("version", optarg, &format, err) < 0)
+                return -1;
+            break;
+        case 'h':
+            cmd_print_help(usage);
+            return 0;
+        default:
+            return cmd_getopt_error("version", c, argv, err);
+        }
+    }
+    if (optind < argc)
+        return cmd_usage_error("version", err, "takes no arguments, got '%s'", argv[optind]);
+    return cmd_version_print(format, err) < 0 ? -1 : 0;
+}
