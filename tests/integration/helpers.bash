@@ -1,0 +1,83 @@
+# shellcheck shell=bash
+#
+# Common helpers for ctr's bats integration tests.  In a .bats file:
+#
+#   load helpers
+#
+# Provides:
+#   CTR                      the ctr binary under test, from $CTR_BINARY
+#   fixtures_dir             print the fixture output dir ($CTR_FIXTURES_DIR)
+#   fixtures_layout          print the OCI layout dir inside it
+#   require_tool NAME        skip the test if NAME is not in PATH, or fail
+#                            when $CI is set or CTR_TESTS_MUST_WORK=1
+#   expect_eq ACTUAL EXPECTED [WHAT]
+#   expect_contains HAYSTACK NEEDLE [WHAT]
+#   expect_line FILE LINE    FILE must contain LINE as a whole line
+# and everything from ../fixtures/registry.bash (fixtures_build,
+# registry_start, registry_push, registry_stop, REGISTRY_ADDR, ...).
+
+_CTR_HELPERS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]:-$BATS_TEST_DIRNAME/helpers.bash}")" && pwd)"
+
+# shellcheck source=SCRIPTDIR/../fixtures/registry.bash
+source "$_CTR_HELPERS_DIR/../fixtures/registry.bash"
+
+# The ctr binary under test.  Set CTR_BINARY to its path.
+CTR="${CTR_BINARY:-}"
+export CTR
+
+# Print the directory fixtures_build writes to (it contains "oci" and
+# "stamp"): $CTR_FIXTURES_DIR, default ${BATS_RUN_TMPDIR:-/tmp}/ctr-fixtures.
+fixtures_dir() {
+	_fixtures_outdir
+}
+
+# Print the OCI image layout holding the fixture images (busybox, layered).
+fixtures_layout() {
+	printf '%s/oci\n' "$(_fixtures_outdir)"
+}
+
+# True when a missing prerequisite must fail the test instead of skipping it.
+_tests_must_work() {
+	[[ "${CTR_TESTS_MUST_WORK:-}" == 1 ]] && return 0
+	[[ -n "${CI:-}" && "${CI}" != false && "${CI}" != 0 ]]
+}
+
+# require_tool NAME: return 0 if NAME is in PATH.  Otherwise fail with a
+# message (when $CI is set or CTR_TESTS_MUST_WORK=1) or skip the test.
+require_tool() {
+	local tool="$1"
+	if command -v "$tool" >/dev/null 2>&1; then
+		return 0
+	fi
+	if _tests_must_work; then
+		echo "require_tool: '$tool' is not installed (not found in PATH); it is required because CI or CTR_TESTS_MUST_WORK=1 is set" >&2
+		return 1
+	fi
+	skip "$tool is not installed"
+}
+
+# expect_eq ACTUAL EXPECTED [WHAT]
+expect_eq() {
+	if [[ "$1" != "$2" ]]; then
+		printf '%s differs\n  expected: %q\n  actual:   %q\n' "${3:-value}" "$2" "$1" >&2
+		return 1
+	fi
+}
+
+# expect_contains HAYSTACK NEEDLE [WHAT]
+expect_contains() {
+	if [[ "$1" != *"$2"* ]]; then
+		printf '%s does not contain %q; it is:\n%s\n' "${3:-output}" "$2" "$1" >&2
+		return 1
+	fi
+}
+
+# expect_line FILE LINE: FILE has LINE as a complete line.
+expect_line() {
+	if ! grep -qxF -- "$2" "$1"; then
+		printf 'no line %q in %s; it has %d lines, starting with:\n' \
+			"$2" "$1" "$(wc -l <"$1")" >&2
+		head -n 60 "$1" >&2
+		return 1
+	fi
+}
