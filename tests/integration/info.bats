@@ -143,7 +143,8 @@ ranges_of() {
 }
 
 @test "a planted database is refused" {
-    mkdir -p -m 0700 "$XDG_DATA_HOME/ctr"
+    mkdir -p "$XDG_DATA_HOME"
+    mkdir -m 0700 "$XDG_DATA_HOME/ctr"
     ln -s /etc/passwd "$XDG_DATA_HOME/ctr/ctr.db"
     run "$CTR" info
     [ "$status" -eq 125 ]
@@ -163,6 +164,7 @@ ranges_of() {
 @test "a user without subordinate ranges is told the usermod command" {
     # Inside a user namespace where this user is root, hide the real files behind empty ones.
     : >"$BATS_TEST_TMPDIR/empty"
+    # shellcheck disable=SC2016 # the inner shell expands its own arguments
     run unshare -rm sh -c 'mount --bind "$1" /etc/subuid && mount --bind "$1" /etc/subgid &&
         "$2" --root "$3/r" --runroot "$3/rr" info' sh "$BATS_TEST_TMPDIR/empty" "$CTR" "$BATS_TEST_TMPDIR"
     [ "$status" -eq 0 ]
@@ -174,6 +176,7 @@ ranges_of() {
 
 @test "a malformed /etc/subuid line is named with its line number" {
     printf 'root:100000:65536\nroot:abc:1\n' >"$BATS_TEST_TMPDIR/bad"
+    # shellcheck disable=SC2016 # the inner shell expands its own arguments
     run unshare -rm sh -c 'mount --bind "$1" /etc/subuid &&
         "$2" --root "$3/r" --runroot "$3/rr" info --format json' sh "$BATS_TEST_TMPDIR/bad" "$CTR" "$BATS_TEST_TMPDIR"
     [ "$status" -eq 0 ]
