@@ -51,7 +51,8 @@ int ctr_error_set(struct ctr_error **err, int code, const char *fmt, ...)
     return -1;
 }
 
-static int set_errnum(struct ctr_error **err, int errnum, const char *fmt, va_list ap)
+static int CTR_PRINTF(3, 0)
+        set_errnum(struct ctr_error **err, int errnum, const char *fmt, va_list ap)
 {
     char *what = xvasprintf(fmt, ap);
     char *msg = xasprintf("%s: %s", what, strerror(errnum));
