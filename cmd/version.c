@@ -31,19 +31,25 @@ static char *seccomp_version_string(void)
 int cmd_version_print(enum cmd_format format, struct ctr_error **err)
 {
     cleanup_free char *seccomp = seccomp_version_string();
-    const char *names[] = {"libarchive", "libcurl", "jansson", "libseccomp", "libcap", "sqlite"};
-    const char *versions[] = {image_libarchive_version(), image_libcurl_version(),
-                              image_jansson_version(),    seccomp,
-                              ctr_libcap_version(),       sqlite3_libversion()};
-    size_t n = sizeof(names) / sizeof(names[0]);
+    /* One row per library, so a name can never lose its version. */
+    const struct {
+        const char *name;
+        const char *version;
+    } libs[] = {
+            {"libarchive", image_libarchive_version()}, {"libcurl", image_libcurl_version()},
+            {"jansson", image_jansson_version()},       {"libseccomp", seccomp},
+            {"libcap", ctr_libcap_version()},           {"sqlite", sqlite3_libversion()},
+            {"libcrypto", image_libcrypto_version()},
+    };
+    size_t n = sizeof(libs) / sizeof(libs[0]);
 
     if (format == CMD_FORMAT_JSON) {
-        json_t *libs = json_object(), *root;
+        json_t *obj = json_object(), *root;
         char *text;
 
         for (size_t i = 0; i < n; i++)
-            json_object_set_new(libs, names[i], json_string(versions[i]));
-        root = json_pack("{s:s, s:o}", "version", CTR_VERSION, "libraries", libs);
+            json_object_set_new(obj, libs[i].name, json_string(libs[i].version));
+        root = json_pack("{s:s, s:o}", "version", CTR_VERSION, "libraries", obj);
         text = json_dumps(root, JSON_INDENT(2));
         json_decref(root);
         if (text == NULL)
@@ -54,7 +60,7 @@ int cmd_version_print(enum cmd_format format, struct ctr_error **err)
     }
     printf("ctr version %s\n", CTR_VERSION);
     for (size_t i = 0; i < n; i++)
-        printf("%-11s %s\n", names[i], versions[i]);
+        printf("%-11s %s\n", libs[i].name, libs[i].version);
     return 0;
 }
 

@@ -2,6 +2,8 @@
 #include <archive.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
 
 #include "image.h"
 
@@ -26,6 +28,16 @@ const char *image_libarchive_version(void)
 const char *image_jansson_version(void)
 {
     return jansson_version_str();
+}
+
+const char *image_libcrypto_version(void)
+{
+    /* The numbers, not OpenSSL_version(): its text carries a build date and a name. */
+    static char v[32];
+
+    snprintf(v, sizeof(v), "%u.%u.%u", OPENSSL_version_major(), OPENSSL_version_minor(),
+             OPENSSL_version_patch());
+    return v;
 }
 
 int image_global_init(const char **ret_msg)

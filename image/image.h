@@ -6,6 +6,7 @@
 const char *image_libcurl_version(void);
 const char *image_libarchive_version(void);
 const char *image_jansson_version(void);
+const char *image_libcrypto_version(void);
 
 /*
  * Sets up the libraries the image code needs (curl's global state) once per process, before

@@ -92,7 +92,7 @@ setup() {
     expect_eq "$output" "ctr: invalid log level 'loud': use error, warn, info, debug or trace"
 }
 
-@test "--version and version show ctr and the six libraries" {
+@test "--version and version show ctr and its libraries" {
     run "$CTR" --version
     [ "$status" -eq 0 ]
     local long=$output
@@ -101,26 +101,28 @@ setup() {
     expect_eq "$output" "$long"
     [[ "${lines[0]}" =~ ^ctr\ version\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
     # Each library's version as the system's packages report it.
-    local sqlite_v seccomp_v archive_v curl_v jansson_v cap_v
+    local sqlite_v seccomp_v archive_v curl_v jansson_v cap_v crypto_v
     sqlite_v=$(pkg-config --modversion sqlite3)
     seccomp_v=$(pkg-config --modversion libseccomp)
     archive_v=$(pkg-config --modversion libarchive)
     curl_v=$(pkg-config --modversion libcurl)
     jansson_v=$(pkg-config --modversion jansson)
     cap_v=$(pkg-config --modversion libcap)
+    crypto_v=$(pkg-config --modversion libcrypto)
     expect_contains "$output" "sqlite      $sqlite_v"
     expect_contains "$output" "libseccomp  $seccomp_v"
     expect_contains "$output" "libarchive  $archive_v"
     expect_contains "$output" "libcurl     $curl_v"
     expect_contains "$output" "jansson     $jansson_v"
     expect_contains "$output" "libcap      $cap_v"
+    expect_contains "$output" "libcrypto   $crypto_v"
 }
 
 @test "version --format json is machine-readable" {
     run "$CTR" version --format json
     [ "$status" -eq 0 ]
     expect_eq "$(jq -r '.libraries | keys | join(",")' <<<"$output")" \
-        "jansson,libarchive,libcap,libcurl,libseccomp,sqlite"
+        "jansson,libarchive,libcap,libcrypto,libcurl,libseccomp,sqlite"
     [[ "$(jq -r .version <<<"$output")" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]
 }
 
