@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -15,6 +16,9 @@
 #include "xalloc.h"
 
 DEFINE_CLEANUP_FUNC(sqlite3 *, sqlite3_close_v2)
+
+/* How long a ctr process waits for another holding the database before it gives up. */
+#define BUSY_TIMEOUT_MS 10000
 
 /*
  * Forward migrations, applied in order at open: migrations[i] takes the schema from version i
@@ -212,6 +216,42 @@ fail:
     return -1;
 }
 
+static int journal_is_wal(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int wal = 0;
+
+    if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        wal = strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+    sqlite3_finalize(st);
+    return wal;
+}
+
+/*
+ * WAL lets readers (ctr ps) run beside a writer.  The mode is stored in the file, so only the
+ * first open of a new store switches it, and that switch needs an exclusive lock SQLite's busy
+ * handler does not wait for: when another process holds the database at that moment, retry
+ * for as long as the busy timeout would have waited.
+ */
+static int set_wal(sqlite3 *db, struct ctr_error **err)
+{
+    const struct timespec pause = {0, 10 * 1000 * 1000};
+
+    for (int tries = 0; !journal_is_wal(db); tries++) {
+        int rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+
+        if (rc == SQLITE_OK)
+            continue;
+        if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+            return storage_sqlite_error(err, db, "switch to WAL");
+        if (tries * 10 >= BUSY_TIMEOUT_MS)
+            return storage_sqlite_error(err, db, "switch to WAL");
+        nanosleep(&pause, NULL);
+    }
+    return 0;
+}
+
 static int open_db(const char *path, unsigned flags, sqlite3 **ret, struct ctr_error **err)
 {
     cleanup_with(sqlite3_close_v2p) sqlite3 *db = NULL;
@@ -223,10 +263,10 @@ static int open_db(const char *path, unsigned flags, sqlite3 **ret, struct ctr_e
         return storage_sqlite_error(err, db, "open database '%s'", path);
     sqlite3_extended_result_codes(db, 1);
     /* Concurrent ctr processes wait for each other rather than failing with SQLITE_BUSY. */
-    sqlite3_busy_timeout(db, 10000);
+    sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
     if (exec_sql(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;", err) < 0)
         return ctr_error_wrap(err, "set up '%s'", path);
-    if (!(flags & STORAGE_OPEN_READONLY) && exec_sql(db, "PRAGMA journal_mode = WAL", err) < 0)
+    if (!(flags & STORAGE_OPEN_READONLY) && set_wal(db, err) < 0)
         return ctr_error_wrap(err, "set up '%s'", path);
     *ret = steal_pointer(&db);
     return 0;
