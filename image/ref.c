@@ -376,15 +376,6 @@ void image_ref_free(struct image_ref *r)
     free(r);
 }
 
-static int strv_contains(char **v, size_t n, const char *s)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(v[i], s) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 int image_ref_candidates(const char *input, char *const *registries, char ***ret_names,
                          struct ctr_error **err)
 {
@@ -430,7 +421,7 @@ int image_ref_candidates(const char *input, char *const *registries, char ***ret
             return -1;
         name = image_ref_format(c);
         /* "docker.io" and "index.docker.io" in one list would try the same name twice. */
-        if (strv_contains(names, n, name))
+        if (strv_contains(names, name))
             continue;
         names = xreallocarray(names, n + 2, sizeof(*names));
         names[n++] = steal_pointer(&name);

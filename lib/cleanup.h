@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -56,6 +57,24 @@ static inline void strv_free(char **v)
     for (char **p = v; *p != NULL; p++)
         free(*p);
     free(v);
+}
+
+static inline size_t strv_length(char *const *v)
+{
+    size_t n = 0;
+
+    while (v != NULL && v[n] != NULL)
+        n++;
+    return n;
+}
+
+static inline int strv_contains(char *const *v, const char *s)
+{
+    for (; v != NULL && *v != NULL; v++) {
+        if (strcmp(*v, s) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 static inline void strv_freep(char ***v)

@@ -26,10 +26,10 @@ DEFINE_CLEANUP_FUNC(sqlite3 *, sqlite3_close_v2)
  */
 static const char *const migrations[] = {
         /* 1: images, their names and layer chains, layers, containers. */
+        /* A layer is unpacked once per diff id, on its own: overlayfs stacks the
+         * directories, so one layer under different parents is still one directory. */
         "CREATE TABLE layers ("
-        "  diff_id TEXT PRIMARY KEY,"      /* sha256:... of the uncompressed tar */
-        "  chain_id TEXT NOT NULL UNIQUE," /* identity of the stack ending in this layer */
-        "  parent_chain_id TEXT,"
+        "  diff_id TEXT PRIMARY KEY," /* sha256:... of the uncompressed tar */
         "  size INTEGER NOT NULL DEFAULT 0,"
         "  created INTEGER NOT NULL"
         ");"
