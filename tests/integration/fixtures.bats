@@ -7,6 +7,8 @@
 load helpers
 
 FIXTURE_TOOLS=(python3 docker-registry skopeo curl jq)
+FIXTURE_IMAGES=(baduid big busybox devnode evil-absolute evil-dotdot evil-hardlink
+	evil-symlink evil-whiteout layered multi)
 
 setup_file() {
 	local t
@@ -16,7 +18,7 @@ setup_file() {
 	done
 	fixtures_build
 	registry_start
-	registry_push busybox layered
+	registry_push "${FIXTURE_IMAGES[@]}"
 }
 
 teardown_file() {
@@ -43,6 +45,7 @@ host_goarch() {
 }
 
 OCI_ACCEPT="application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX="application/vnd.oci.image.index.v1+json"
 
 # fetch_image NAME DIR: download NAME:latest's manifest, config and layers
 # from the registry into DIR (manifest.json, config.json, layer-N for N=1..).
@@ -92,9 +95,14 @@ EOF
 	[[ "$REGISTRY_ADDR" == 127.0.0.1:* ]]
 }
 
-@test "registry: catalog lists exactly busybox and layered" {
+@test "registry: catalog lists exactly the fixture images" {
 	run curl -fsS "http://$REGISTRY_ADDR/v2/_catalog"
-	expect_eq "$(jq -c '.repositories' <<<"$output")" '["busybox","layered"]' "catalog"
+	expect_eq "$(jq -c '.repositories' <<<"$output")" \
+		'["baduid","big","busybox","devnode","evil-absolute","evil-dotdot","evil-hardlink","evil-symlink","evil-whiteout","layered","multi"]' \
+		"catalog"
+	expect_eq "$(jq -r '.manifests[].annotations["org.opencontainers.image.ref.name"]' \
+		"$(fixtures_layout)/index.json" | sort | paste -sd' ')" "${FIXTURE_IMAGES[*]}" \
+		"ref names in the layout"
 	run curl -fsS "http://$REGISTRY_ADDR/v2/layered/tags/list"
 	expect_eq "$(jq -c '.tags' <<<"$output")" '["latest"]' "layered tags"
 }
@@ -138,11 +146,12 @@ EOF
 @test "registry serves the layout's manifests unchanged, busybox layer shared" {
 	local layout name want got
 	layout="$(fixtures_layout)"
-	for name in busybox layered; do
+	for name in "${FIXTURE_IMAGES[@]}"; do
 		want="$(jq -r --arg n "$name" \
 			'.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n) | .digest' \
 			"$layout/index.json")"
-		got="$(curl -fsS -o /dev/null -D - -H "Accept: $OCI_ACCEPT" \
+		expect_eq "$(fixture_manifest_digest "$name")" "$want" "fixture_manifest_digest $name"
+		got="$(curl -fsS -o /dev/null -D - -H "Accept: $OCI_ACCEPT, $OCI_INDEX" \
 			"http://$REGISTRY_ADDR/v2/$name/manifests/latest" |
 			tr -d '\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p')"
 		expect_eq "$got" "$want" "$name manifest digest"
@@ -285,4 +294,187 @@ EOF
 	# nothing but the result and its lock file is left next to it
 	expect_eq "$(find "$WORK" -mindepth 1 -maxdepth 1 -name '*fresh*' -printf '%f\n' | sort | paste -sd' ')" \
 		"fresh fresh.lock" "leftovers"
+}
+
+@test "fixture_config_digest and fixture_layer_digests agree with the registry" {
+	local name
+	for name in busybox layered big; do
+		fetch_image "$name" "$WORK/$name"
+		expect_eq "$(fixture_config_digest "$name")" \
+			"$(jq -r .config.digest "$WORK/$name/manifest.json")" "$name config digest"
+		expect_eq "$(fixture_layer_digests "$name" | paste -sd' ')" \
+			"$(jq -r '.layers[].digest' "$WORK/$name/manifest.json" | paste -sd' ')" \
+			"$name layer digests"
+	done
+	expect_eq "$(fixture_layer_digests layered | wc -l)" 4 "layered: one line per layer"
+	run fixture_config_digest no-such-image
+	expect_eq "$status" 1 "status for an unknown image"
+	expect_contains "$output" "no image 'no-such-image'"
+}
+
+@test "multi: registry serves an OCI index of 3 platforms and an attestation" {
+	local d="$WORK/multi" digest plat want i
+	mkdir -p "$d"
+	run curl -fsS -D "$d/headers" -H "Accept: $OCI_INDEX" -o "$d/index.json" \
+		"http://$REGISTRY_ADDR/v2/multi/manifests/latest"
+	expect_eq "$status" 0 "curl status: $output"
+	expect_contains "$(tr -d '\r' <"$d/headers")" "Content-Type: $OCI_INDEX" "headers"
+	expect_contains "$(tr -d '\r' <"$d/headers")" \
+		"Docker-Content-Digest: $(fixture_manifest_digest multi)" "headers"
+	expect_eq "$(jq -r .mediaType "$d/index.json")" "$OCI_INDEX" "index mediaType"
+	expect_eq "$(jq -r '.manifests | length' "$d/index.json")" 4 "index entries"
+	expect_eq "$(jq -r '[.manifests[].platform | [.os, .architecture, .variant // empty] | join("/")] | join(" ")' \
+		"$d/index.json")" "linux/amd64 linux/arm64/v8 linux/arm/v7 unknown/unknown" "platforms"
+
+	# the attestation entry points at the linux/amd64 manifest
+	expect_eq "$(jq -r '.manifests[3].annotations["vnd.docker.reference.type"]' "$d/index.json")" \
+		attestation-manifest "attestation annotation"
+	expect_eq "$(jq -r '.manifests[3].annotations["vnd.docker.reference.digest"]' "$d/index.json")" \
+		"$(fixture_manifest_digest multi linux/amd64)" "attestation subject"
+	expect_eq "$(jq -r '[.manifests[0:3][] | has("annotations")] | any' "$d/index.json")" false \
+		"annotations on platform manifests"
+
+	# each platform manifest, its config and its /etc/platform
+	i=0
+	for plat in linux/amd64 linux/arm64/v8 linux/arm/v7; do
+		digest="$(jq -r ".manifests[$i].digest" "$d/index.json")"
+		expect_eq "$digest" "$(fixture_manifest_digest multi "$plat")" "$plat manifest digest"
+		curl -fsS -H "Accept: $OCI_ACCEPT" -o "$d/m$i" \
+			"http://$REGISTRY_ADDR/v2/multi/manifests/$digest"
+		expect_eq "$(jq -r .config.digest "$d/m$i")" "$(fixture_config_digest multi "$plat")" \
+			"$plat config digest"
+		expect_eq "$(jq -r '.layers | length' "$d/m$i")" 1 "$plat layer count"
+		curl -fsS -o "$d/c$i" "http://$REGISTRY_ADDR/v2/multi/blobs/$(jq -r .config.digest "$d/m$i")"
+		expect_eq "$(jq -r '[.os, .architecture, .variant // empty] | join("/")' "$d/c$i")" "$plat" \
+			"$plat config os/architecture/variant"
+		curl -fsS -o "$d/l$i" "http://$REGISTRY_ADDR/v2/multi/blobs/$(jq -r '.layers[0].digest' "$d/m$i")"
+		expect_eq "$(tar -tzf "$d/l$i" | paste -sd' ')" "etc/ etc/platform" "$plat layer entries"
+		expect_eq "$(tar -xOzf "$d/l$i" etc/platform)" "$plat" "$plat /etc/platform"
+		i=$((i + 1))
+	done
+
+	# the attestation manifest: unknown/unknown config, one in-toto layer
+	digest="$(jq -r '.manifests[3].digest' "$d/index.json")"
+	curl -fsS -H "Accept: $OCI_ACCEPT" -o "$d/att" "http://$REGISTRY_ADDR/v2/multi/manifests/$digest"
+	expect_eq "$(jq -r '[.layers[].mediaType] | join(" ")' "$d/att")" application/vnd.in-toto+json \
+		"attestation layer mediaType"
+	curl -fsS -o "$d/att-layer" "http://$REGISTRY_ADDR/v2/multi/blobs/$(jq -r '.layers[0].digest' "$d/att")"
+	expect_eq "$(jq -r '.subject[0].digest.sha256' "$d/att-layer")" \
+		"$(fixture_manifest_digest multi linux/amd64 | cut -d: -f2)" "in-toto subject"
+
+	# the host's platform is what the helpers pick by default
+	case "$(host_goarch)" in
+	amd64) want=linux/amd64 ;;
+	arm64) want=linux/arm64/v8 ;;
+	arm) want=linux/arm/v7 ;;
+	*) want="" ;;
+	esac
+	if [[ -n "$want" ]]; then
+		expect_eq "$(fixture_config_digest multi)" "$(fixture_config_digest multi "$want")" \
+			"fixture_config_digest multi on this host"
+		expect_eq "$(fixture_layer_digests multi)" "$(fixture_layer_digests multi "$want")" \
+			"fixture_layer_digests multi on this host"
+	fi
+}
+
+# raw_entries FILE: one line per entry of the (gzip) tar FILE, with the name
+# exactly as stored:  <type> <name> <mode> <uid>:<gid>[ -> <link>][ dev M,m]
+raw_entries() {
+	python3 - "$1" <<'EOF'
+import sys, tarfile
+kinds = {tarfile.REGTYPE: "file", tarfile.DIRTYPE: "dir", tarfile.SYMTYPE: "symlink",
+         tarfile.LNKTYPE: "hardlink", tarfile.CHRTYPE: "char", tarfile.BLKTYPE: "block",
+         tarfile.FIFOTYPE: "fifo"}
+with tarfile.open(sys.argv[1], "r:gz") as tar:
+    for m in tar:
+        line = "%s %s %04o %d:%d" % (kinds.get(m.type, "other"), m.name, m.mode, m.uid, m.gid)
+        if m.issym() or m.islnk():
+            line += " -> " + m.linkname
+        if m.ischr() or m.isblk():
+            line += " dev %d,%d" % (m.devmajor, m.devminor)
+        print(line)
+EOF
+}
+
+# expect_hostile NAME EXPECTED-LINE...: NAME:latest has one gzip layer whose
+# entries are exactly the given lines, in order.
+expect_hostile() {
+	local name="$1" d="$WORK/$1"
+	shift
+	fetch_image "$name" "$d"
+	expect_eq "$(jq -r '[.layers[].mediaType] | join(" ")' "$d/manifest.json")" \
+		"application/vnd.oci.image.layer.v1.tar+gzip" "$name layer media types"
+	expect_eq "$(jq -r '[.os, .architecture] | join("/")' "$d/config.json")" \
+		"linux/$(host_goarch)" "$name platform"
+	expect_eq "sha256:$(gzip -dc "$d/layer-1" | sha256sum | cut -d' ' -f1)" \
+		"$(jq -r '.rootfs.diff_ids[0]' "$d/config.json")" "$name diff_id"
+	expect_eq "$(raw_entries "$d/layer-1")" "$(printf '%s\n' "$@")" "$name entries"
+}
+
+@test "evil-dotdot: entries climbing out with .." {
+	expect_hostile evil-dotdot \
+		"file ../escaped 0644 0:0" \
+		"dir a 0755 0:0" \
+		"file a/../../escaped2 0644 0:0"
+}
+
+@test "evil-symlink: files written through symlinks that lead to /tmp" {
+	local up
+	up="$(printf '../%.0s' {1..24})"
+	expect_hostile evil-symlink \
+		"symlink link 0777 0:0 -> ${up}tmp" \
+		"file link/ctr-evil-file 0644 0:0" \
+		"symlink link-abs 0777 0:0 -> /tmp" \
+		"file link-abs/ctr-evil-file-abs 0644 0:0"
+}
+
+@test "evil-hardlink: hardlinks to /etc/passwd, relative, absolute, via a symlink" {
+	expect_hostile evil-hardlink \
+		"hardlink hl 0644 0:0 -> ../../../../etc/passwd" \
+		"hardlink hl-abs 0644 0:0 -> /etc/passwd" \
+		"symlink etc-link 0777 0:0 -> /etc" \
+		"hardlink hl-via-symlink 0644 0:0 -> etc-link/passwd"
+}
+
+@test "evil-whiteout: whiteouts naming entries outside the layer" {
+	expect_hostile evil-whiteout \
+		"file ../.wh.victim 0644 0:0" \
+		"dir dir 0755 0:0" \
+		"file dir/../../.wh.victim2 0644 0:0" \
+		"file dir/.wh... 0644 0:0"
+}
+
+@test "evil-absolute: one entry with an absolute name" {
+	expect_hostile evil-absolute "file /ctr-evil-abs 0644 0:0"
+}
+
+@test "baduid: one file owned by uid 200000" {
+	expect_hostile baduid "file file-200000 0644 200000:0"
+}
+
+@test "devnode: two character devices and a normal file" {
+	expect_hostile devnode \
+		"dir dev 0755 0:0" \
+		"char dev/null-copy 0666 0:0 dev 1,3" \
+		"char dev/zero-copy 0666 0:0 dev 1,5" \
+		"file hello.txt 0644 0:0"
+	run tar -xOzf "$WORK/devnode/layer-1" hello.txt
+	expect_eq "$output" "a normal file next to device nodes" "hello.txt"
+}
+
+@test "big: one gzip layer of 30 MiB random data that does not compress" {
+	local d="$WORK/big" size
+	fetch_image big "$d"
+	size="$(stat -c %s "$d/layer-1")"
+	expect_eq "$size" "$(jq -r '.layers[0].size' "$d/manifest.json")" "layer size in the manifest"
+	expect_eq "sha256:$(sha256sum "$d/layer-1" | cut -d' ' -f1)" \
+		"$(jq -r '.layers[0].digest' "$d/manifest.json")" "layer digest"
+	((size >= 31457280 && size < 32 * 1024 * 1024)) || {
+		echo "big layer is $size bytes, expected 30-32 MiB" >&2
+		false
+	}
+	expect_eq "$(tar -tvzf "$d/layer-1" | awk '{print $3, $6}' | paste -sd' ')" \
+		"0 big/ 10485760 big/part-0 10485760 big/part-1 10485760 big/part-2" "entries and sizes"
+	expect_eq "sha256:$(gzip -dc "$d/layer-1" | sha256sum | cut -d' ' -f1)" \
+		"$(jq -r '.rootfs.diff_ids[0]' "$d/config.json")" "diff_id"
 }
