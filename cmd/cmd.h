@@ -2,6 +2,7 @@
 #ifndef CTR_CMD_CMD_H
 #define CTR_CMD_CMD_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "error.h"
@@ -68,12 +69,35 @@ enum cmd_format {
 int cmd_parse_format(const char *cmd, const char *arg, enum cmd_format *ret,
                      struct ctr_error **err);
 
+/* "4.26 MB", as Podman prints sizes; the caller frees. */
+char *cmd_human_size(int64_t bytes);
+/* "3 weeks ago" for `when` seen at `now` (seconds since the epoch); the caller frees. */
+char *cmd_human_ago(int64_t when, int64_t now);
+/* --flag[=true|false]: NULL (no value) is true. */
+int cmd_parse_bool(const char *cmd, const char *opt, const char *arg, int *ret,
+                   struct ctr_error **err);
+int cmd_parse_uint(const char *cmd, const char *opt, const char *arg, unsigned max, unsigned *ret,
+                   struct ctr_error **err);
+
+/*
+ * The registry host a login command names ("quay.io", "https://quay.io/", "localhost:5000"),
+ * newly allocated; a repository or an invalid host is a usage error of `cmd`.
+ */
+char *cmd_registry_domain(const char *cmd, const char *arg, struct ctr_error **err);
+
 /* Prints `help` to stdout. */
 void cmd_print_help(const char *help);
 
 /* Subcommand entry points. */
 int cmd_help(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_image(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_images(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_info(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_login(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_logout(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_pull(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_rmi(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_tag(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_version(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 
 /* Prints the version report (shared by `ctr version` and `ctr --version`). */

@@ -22,6 +22,8 @@ const struct ctr_command ctr_commands[] = {
         {"help", cmd_help, 0, "Show help for ctr or one of its commands"},
         {"info", cmd_info, CMD_NEEDS_STORE,
          "Show what this host and user can run, and what to fix"},
+        {"login", cmd_login, 0, "Log in to a registry and store the credentials"},
+        {"logout", cmd_logout, 0, "Remove the credentials stored for a registry"},
         {"version", cmd_version, 0, "Show the version of ctr and its libraries"},
         {NULL, NULL, 0, NULL},
 };

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
@@ -53,4 +54,73 @@ int cmd_parse_format(const char *cmd, const char *arg, enum cmd_format *ret, str
 void cmd_print_help(const char *help)
 {
     fputs(help, stdout);
+}
+
+char *cmd_human_size(int64_t bytes)
+{
+    /* SI units, as Podman and Docker print image sizes. */
+    static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+    double v = (double)bytes;
+    int u = 0;
+
+    while (v >= 1000 && u < 5) {
+        v /= 1000;
+        u++;
+    }
+    if (u == 0)
+        return xasprintf("%lld %s", (long long)bytes, units[0]);
+    return xasprintf("%.3g %s", v, units[u]);
+}
+
+char *cmd_human_ago(int64_t when, int64_t now)
+{
+    int64_t d = now - when;
+
+    if (when <= 0)
+        return xstrdup("unknown");
+    if (d < 1)
+        return xstrdup("Less than a second ago");
+    if (d < 60)
+        return xasprintf("%lld second%s ago", (long long)d, d == 1 ? "" : "s");
+    if (d < 3600)
+        return d < 120 ? xstrdup("About a minute ago")
+                       : xasprintf("%lld minutes ago", (long long)(d / 60));
+    if (d < 86400)
+        return d < 7200 ? xstrdup("About an hour ago")
+                        : xasprintf("%lld hours ago", (long long)(d / 3600));
+    if (d < 86400 * 14)
+        return xasprintf("%lld days ago", (long long)(d / 86400));
+    if (d < 86400 * 60)
+        return xasprintf("%lld weeks ago", (long long)(d / (86400 * 7)));
+    if (d < 86400 * 365 * 2)
+        return xasprintf("%lld months ago", (long long)(d / (86400 * 30)));
+    return xasprintf("%lld years ago", (long long)(d / (86400 * 365)));
+}
+
+int cmd_parse_bool(const char *cmd, const char *opt, const char *arg, int *ret,
+                   struct ctr_error **err)
+{
+    if (arg == NULL || strcmp(arg, "true") == 0) {
+        *ret = 1;
+        return 0;
+    }
+    if (strcmp(arg, "false") == 0) {
+        *ret = 0;
+        return 0;
+    }
+    return cmd_usage_error(cmd, err, "%s takes 'true' or 'false', got '%s'", opt, arg);
+}
+
+int cmd_parse_uint(const char *cmd, const char *opt, const char *arg, unsigned max, unsigned *ret,
+                   struct ctr_error **err)
+{
+    char *end = NULL;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(arg, &end, 10);
+    if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno != 0 || v > max)
+        return cmd_usage_error(cmd, err, "%s takes a number from 0 to %u, got '%s'", opt, max, arg);
+    *ret = (unsigned)v;
+    return 0;
 }

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cleanup.h"
+#include "cmd.h"
+#include "registry.h"
+
+static const char usage[] = "Usage: ctr logout [OPTIONS] REGISTRY\n"
+                            "       ctr logout [OPTIONS] --all\n"
+                            "\n"
+                            "Remove the credentials stored for REGISTRY by 'ctr login'.\n"
+                            "\n"
+                            "Options:\n"
+                            "  -a, --all            remove the credentials of every registry\n"
+                            "      --authfile FILE  the auth file (default $REGISTRY_AUTH_FILE,\n"
+                            "                       else $XDG_RUNTIME_DIR/containers/auth.json)\n"
+                            "  -h, --help           print this help\n";
+
+int cmd_logout(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
+{
+    enum {
+        OPT_AUTHFILE = 256
+    };
+    static const struct option options[] = {
+            {"all", no_argument, NULL, 'a'},
+            {"authfile", required_argument, NULL, OPT_AUTHFILE},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+    };
+    const char *authfile = getenv("REGISTRY_AUTH_FILE");
+    cleanup_free char *domain = NULL;
+    int c, all = 0, n;
+
+    (void)ctx;
+    if (authfile != NULL && *authfile == '\0')
+        authfile = NULL;
+    while ((c = getopt_long(argc, argv, "+:ah", options, NULL)) != -1) {
+        switch (c) {
+        case 'a':
+            all = 1;
+            break;
+        case OPT_AUTHFILE:
+            authfile = optarg;
+            break;
+        case 'h':
+            cmd_print_help(usage);
+            return 0;
+        default:
+            return cmd_getopt_error("logout", c, argv, err);
+        }
+    }
+    if (all) {
+        if (optind != argc)
+            return cmd_usage_error("logout", err, "takes no registry with --all");
+        if (image_creds_remove_all(authfile, err) < 0)
+            return -1;
+        puts("Removed login credentials for all registries");
+        return 0;
+    }
+    if (optind + 1 != argc)
+        return cmd_usage_error("logout", err, "needs exactly one registry, got %d arguments",
+                               argc - optind);
+    if ((domain = cmd_registry_domain("logout", argv[optind], err)) == NULL)
+        return -1;
+    if ((n = image_creds_remove(authfile, domain, err)) < 0)
+        return -1;
+    if (n == 0)
+        return ctr_error_set(err, ENOENT, "not logged into '%s'", domain);
+    printf("Removed login credentials for %s\n", domain);
+    return 0;
+}
