@@ -15,6 +15,14 @@
 int ctr_spawn_capture(char *const argv[], size_t max, char **ret_output, int *ret_status,
                       struct ctr_error **err);
 
+/*
+ * The same with a deadline: a program still running `timeout_ms` milliseconds after it was
+ * started is killed (SIGKILL) and reaped, and the call fails with ETIMEDOUT.  0 means no limit.
+ * For setuid helpers such as newuidmap, which can hang in an NSS lookup.
+ */
+int ctr_spawn_capture_timeout(char *const argv[], size_t max, int timeout_ms, char **ret_output,
+                              int *ret_status, struct ctr_error **err);
+
 /* Reaps `pid`, retrying on EINTR.  Returns the wait status, or -1 with errno set. */
 int ctr_waitpid(int pid);
 
