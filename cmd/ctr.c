@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "cmd.h"
 #include "image.h"
+#include "pull.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -20,10 +21,15 @@
  */
 const struct ctr_command ctr_commands[] = {
         {"help", cmd_help, 0, "Show help for ctr or one of its commands"},
+        {"image", cmd_image, CMD_NEEDS_STORE, "Manage images (inspect, ls, prune, pull, rm, tag)"},
+        {"images", cmd_images, CMD_NEEDS_STORE, "List images"},
         {"info", cmd_info, CMD_NEEDS_STORE,
          "Show what this host and user can run, and what to fix"},
         {"login", cmd_login, 0, "Log in to a registry and store the credentials"},
         {"logout", cmd_logout, 0, "Remove the credentials stored for a registry"},
+        {"pull", cmd_pull, CMD_NEEDS_STORE, "Pull images from a registry"},
+        {"rmi", cmd_rmi, CMD_NEEDS_STORE, "Remove images"},
+        {"tag", cmd_tag, CMD_NEEDS_STORE, "Give an image another name"},
         {"version", cmd_version, 0, "Show the version of ctr and its libraries"},
         {NULL, NULL, 0, NULL},
 };
@@ -216,6 +222,24 @@ static int flush_stdout(struct ctr_error **err)
     return 0;
 }
 
+/*
+ * ctr re-executes itself for work done as the owner of the store's files inside a user
+ * namespace (a forked thread may only exec); argv[0] names which.  Not commands: nothing a
+ * user types reaches them, and they take no options.
+ */
+static int helper_main(int argc, char **argv, int *ret_status)
+{
+    const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+
+    if (strcmp(base, IMAGE_HELPER_UNPACK) == 0)
+        *ret_status = image_helper_unpack_main(argc, argv);
+    else if (strcmp(base, IMAGE_HELPER_REMOVE) == 0)
+        *ret_status = image_helper_remove_main(argc, argv);
+    else
+        return 0;
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     struct ctr_ctx ctx = {0};
@@ -224,6 +248,9 @@ int main(int argc, char **argv)
     const struct ctr_command *command;
     const char *curl_msg = NULL;
     int exit_now = -2, idx, status;
+
+    if (argc > 0 && helper_main(argc, argv, &status))
+        return status;
 
     /* Everything ctr itself creates (store, logs, state) is the user's alone. */
     umask(077);

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "cmd.h"
+#include "pull.h"
+#include "xalloc.h"
+
+static const char usage[] =
+        "Usage: ctr pull [OPTIONS] IMAGE...\n"
+        "\n"
+        "Pull images from a registry into your store.  A short name (busybox) is tried on\n"
+        "each search registry of ~/.config/ctr/registries.conf in turn (default docker.io).\n"
+        "Every blob is verified against its digest as it streams; layers are unpacked\n"
+        "inside your user namespace so files keep the owners the image gives them.\n"
+        "\n"
+        "Options:\n"
+        "  -q, --quiet              print only the image id\n"
+        "      --platform OS/ARCH[/VARIANT]\n"
+        "                           pull this platform from a multi-platform image\n"
+        "      --os OS, --arch ARCH, --variant VARIANT\n"
+        "                           override one part of the platform\n"
+        "      --tls-verify[=BOOL]  require HTTPS with verified certificates (default: true,\n"
+        "                           unless registries.conf marks the registry insecure)\n"
+        "      --cert-dir DIR       CA certificates (*.crt) and client keys for the registry\n"
+        "      --authfile FILE      credentials file (default: what 'ctr login' wrote)\n"
+        "      --creds USER:PASS    credentials for this pull\n"
+        "      --retry N            retries of a transient failure (default 3)\n"
+        "      --jobs N             layers fetched at once (default 3)\n"
+        "  -h, --help               print this help\n";
+
+struct progress {
+    int tty;
+    int quiet;
+};
+
+static void on_event(void *arg, const struct image_pull_event *ev)
+{
+    const struct progress *p = arg;
+    cleanup_free char *size = NULL;
+
+    switch (ev->kind) {
+    case IMAGE_PULL_WARNING:
+        fprintf(stderr, "ctr: warning: %s\n", ev->message);
+        return;
+    case IMAGE_PULL_RESOLVED:
+        if (!p->quiet)
+            fprintf(stderr, "Trying to pull %s...\n", ev->name);
+        return;
+    case IMAGE_PULL_LAYER_EXISTS:
+        if (p->tty && !p->quiet)
+            fprintf(stderr, "Copying blob %.19s skipped: already exists\n", ev->digest);
+        return;
+    case IMAGE_PULL_LAYER_DONE:
+        if (!p->tty || p->quiet)
+            return;
+        size = cmd_human_size(ev->bytes);
+        fprintf(stderr, "Copying blob %.19s done: %s in %.1fs (%.1f MB/s)\n", ev->digest, size,
+                ev->seconds, ev->seconds > 0 ? (double)ev->bytes / 1e6 / ev->seconds : 0.0);
+        return;
+    }
+}
+
+enum {
+    OPT_PLATFORM = 256,
+    OPT_OS,
+    OPT_ARCH,
+    OPT_VARIANT,
+    OPT_TLS_VERIFY,
+    OPT_CERT_DIR,
+    OPT_AUTHFILE,
+    OPT_CREDS,
+    OPT_RETRY,
+    OPT_JOBS,
+};
+
+int cmd_pull(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
+{
+    static const struct option options[] = {
+            {"quiet", no_argument, NULL, 'q'},
+            {"platform", required_argument, NULL, OPT_PLATFORM},
+            {"os", required_argument, NULL, OPT_OS},
+            {"arch", required_argument, NULL, OPT_ARCH},
+            {"variant", required_argument, NULL, OPT_VARIANT},
+            {"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
+            {"cert-dir", required_argument, NULL, OPT_CERT_DIR},
+            {"authfile", required_argument, NULL, OPT_AUTHFILE},
+            {"creds", required_argument, NULL, OPT_CREDS},
+            {"retry", required_argument, NULL, OPT_RETRY},
+            {"jobs", required_argument, NULL, OPT_JOBS},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+    };
+    struct image_pull_opts o = {.tls_verify = -1, .retries = 3};
+    struct progress prog = {.tty = isatty(STDERR_FILENO)};
+    struct image_store_ns ns;
+    cleanup_free char *user = NULL;
+    struct storage *s;
+    int c, status = 0;
+
+    while ((c = getopt_long(argc, argv, "+:qh", options, NULL)) != -1) {
+        switch (c) {
+        case 'q':
+            prog.quiet = 1;
+            break;
+        case OPT_PLATFORM:
+            o.platform = optarg;
+            break;
+        case OPT_OS:
+            o.os = optarg;
+            break;
+        case OPT_ARCH:
+            o.arch = optarg;
+            break;
+        case OPT_VARIANT:
+            o.variant = optarg;
+            break;
+        case OPT_TLS_VERIFY:
+            if (cmd_parse_bool("pull", "--tls-verify", optarg, &o.tls_verify, err) < 0)
+                return -1;
+            break;
+        case OPT_CERT_DIR:
+            o.cert_dir = optarg;
+            break;
+        case OPT_AUTHFILE:
+            o.authfile = optarg;
+            break;
+        case OPT_CREDS: {
+            const char *colon = strchr(optarg, ':');
+
+            if (colon == NULL || colon == optarg)
+                return cmd_usage_error("pull", err, "--creds takes USER:PASSWORD");
+            free(user);
+            user = xstrndup(optarg, (size_t)(colon - optarg));
+            o.username = user;
+            o.password = colon + 1;
+            break;
+        }
+        case OPT_RETRY:
+            if (cmd_parse_uint("pull", "--retry", optarg, 100, &o.retries, err) < 0)
+                return -1;
+            break;
+        case OPT_JOBS:
+            if (cmd_parse_uint("pull", "--jobs", optarg, 16, &o.jobs, err) < 0)
+                return -1;
+            if (o.jobs == 0)
+                return cmd_usage_error("pull", err, "--jobs must be at least 1");
+            break;
+        case 'h':
+            cmd_print_help(usage);
+            return 0;
+        default:
+            return cmd_getopt_error("pull", c, argv, err);
+        }
+    }
+    if (optind >= argc)
+        return cmd_usage_error("pull", err, "needs an image to pull");
+    o.progress = on_event;
+    o.progress_arg = &prog;
+    s = ctx_store(ctx, err);
+    if (s == NULL)
+        return -1;
+    if (image_store_ns_init(&ns, err) < 0)
+        return -1;
+    if (!ns.direct && !ns.has_ranges)
+        fprintf(stderr, "ctr: warning: you have no subordinate id ranges: only images whose "
+                        "files all belong to root can be unpacked (see 'ctr info')\n");
+    for (int i = optind; i < argc; i++) {
+        cleanup_free char *id = NULL, *name = NULL;
+
+        if (image_pull(s, &ns, argv[i], &o, &id, &name, err) < 0) {
+            status = -1;
+            break;
+        }
+        printf("%s\n", id + strlen("sha256:"));
+    }
+    image_store_ns_clear(&ns);
+    return status;
+}

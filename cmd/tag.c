@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cleanup.h"
+#include "cmd.h"
+#include "images.h"
+#include "lookup.h"
+
+static const char usage[] = "Usage: ctr tag IMAGE NAME...\n"
+                            "\n"
+                            "Give a local image more names.  A short NAME is put under\n"
+                            "localhost/ (as Podman does) and gets ':latest' when it has no "
+                            "tag.\n"
+                            "\n"
+                            "Options:\n"
+                            "  -h, --help    print this help\n";
+
+int cmd_tag(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
+{
+    static const struct option options[] = {
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+    };
+    struct storage_image *img = NULL;
+    struct storage *s;
+    int c, r, status = 0;
+
+    while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+        if (c == 'h') {
+            cmd_print_help(usage);
+            return 0;
+        }
+        return cmd_getopt_error("tag", c, argv, err);
+    }
+    if (argc - optind < 2)
+        return cmd_usage_error("tag", err, "needs an image and at least one new name");
+    s = ctx_store(ctx, err);
+    if (s == NULL)
+        return -1;
+    r = image_lookup_local(s, argv[optind], &img, NULL, err);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return ctr_error_set(err, ENOENT, "image '%s' not known: see 'ctr images'", argv[optind]);
+    /* Every name is checked before any is added: a bad one changes nothing. */
+    for (int i = optind + 1; i < argc && status == 0; i++) {
+        cleanup_free char *name = image_tag_name(argv[i], err);
+
+        if (name == NULL)
+            status = -1;
+    }
+    for (int i = optind + 1; i < argc && status == 0; i++) {
+        cleanup_free char *name = image_tag_name(argv[i], err);
+
+        status = storage_image_tag(s, img->id, name, err);
+    }
+    storage_image_free(img);
+    return status;
+}
