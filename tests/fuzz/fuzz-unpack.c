@@ -49,7 +49,8 @@ static int remove_tree(int dfd, const char *name)
     if (!S_ISDIR(st.st_mode))
         return unlinkat(dfd, name, 0);
     /* A layer's 0000 directories, when not root. */
-    fchmodat(dfd, name, 0700, 0);
+    if (fchmodat(dfd, name, 0700, 0) < 0 && errno != EPERM)
+        return -1;
     cleanup_close int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return -1;

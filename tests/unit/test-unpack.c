@@ -414,7 +414,8 @@ static int remove_tree(int dfd, const char *name)
     if (!S_ISDIR(st.st_mode))
         return unlinkat(dfd, name, 0);
     /* A layer's 0555 or 0000 directories, for a remover without CAP_DAC_OVERRIDE. */
-    fchmodat(dfd, name, 0700, 0);
+    if (fchmodat(dfd, name, 0700, 0) < 0 && errno != EPERM)
+        return -1;
     cleanup_close int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return -1;
