@@ -33,35 +33,94 @@ static const char usage[] =
         "      --jobs N             layers fetched at once (default 3)\n"
         "  -h, --help               print this help\n";
 
+/*
+ * Progress on a terminal: one line per layer, redrawn in place (bytes, total, rate).  Silenced
+ * by -q and when stdout is not a terminal, so `id=$(ctr pull x)` prints the id alone.
+ */
 struct progress {
     int tty;
     int quiet;
+    char **digests; /* one line per layer, in the order first seen */
+    char **lines;
+    size_t n;
+    size_t drawn; /* lines on screen to move back over */
 };
+
+static void set_line(struct progress *p, const char *digest, char *text)
+{
+    size_t i;
+
+    for (i = 0; i < p->n && strcmp(p->digests[i], digest) != 0; i++) {
+    }
+    if (i == p->n) {
+        p->digests = xreallocarray(p->digests, p->n + 1, sizeof(char *));
+        p->lines = xreallocarray(p->lines, p->n + 1, sizeof(char *));
+        p->digests[i] = xstrdup(digest);
+        p->lines[i] = NULL;
+        p->n++;
+    }
+    free(p->lines[i]);
+    p->lines[i] = text;
+    if (p->drawn > 0)
+        fprintf(stderr, "\033[%zuA", p->drawn);
+    for (size_t j = 0; j < p->n; j++)
+        fprintf(stderr, "\r\033[K%s\n", p->lines[j]);
+    p->drawn = p->n;
+    fflush(stderr);
+}
+
+static void progress_clear(struct progress *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->digests[i]);
+        free(p->lines[i]);
+    }
+    free(p->digests);
+    free(p->lines);
+}
+
+static char *rate(int64_t bytes, double seconds)
+{
+    return cmd_human_size(seconds > 0 ? (int64_t)((double)bytes / seconds) : 0);
+}
 
 static void on_event(void *arg, const struct image_pull_event *ev)
 {
-    const struct progress *p = arg;
-    cleanup_free char *size = NULL;
+    struct progress *p = arg;
+    const char *hex = ev->digest ? strchr(ev->digest, ':') + 1 : NULL;
+    cleanup_free char *done = NULL, *total = NULL, *speed = NULL;
 
-    switch (ev->kind) {
-    case IMAGE_PULL_WARNING:
+    if (ev->kind == IMAGE_PULL_WARNING) {
         fprintf(stderr, "ctr: warning: %s\n", ev->message);
+        p->drawn = 0;
         return;
-    case IMAGE_PULL_RESOLVED:
-        if (!p->quiet)
-            fprintf(stderr, "Trying to pull %s...\n", ev->name);
+    }
+    if (p->quiet)
         return;
+    if (ev->kind == IMAGE_PULL_RESOLVED) {
+        fprintf(stderr, "Trying to pull %s...\n", ev->name);
+        return;
+    }
+    if (!p->tty)
+        return;
+    done = cmd_human_size(ev->bytes);
+    total = cmd_human_size(ev->total);
+    speed = rate(ev->bytes, ev->seconds);
+    switch (ev->kind) {
     case IMAGE_PULL_LAYER_EXISTS:
-        if (p->tty && !p->quiet)
-            fprintf(stderr, "Copying blob %.19s skipped: already exists\n", ev->digest);
-        return;
+        set_line(p, ev->digest, xasprintf("Copying blob %.12s skipped: already exists", hex));
+        break;
+    case IMAGE_PULL_LAYER_PROGRESS:
+        set_line(p, ev->digest,
+                 xasprintf("Copying blob %.12s [%9s / %-9s] %s/s", hex, done, total, speed));
+        break;
     case IMAGE_PULL_LAYER_DONE:
-        if (!p->tty || p->quiet)
-            return;
-        size = cmd_human_size(ev->bytes);
-        fprintf(stderr, "Copying blob %.19s done: %s in %.1fs (%.1f MB/s)\n", ev->digest, size,
-                ev->seconds, ev->seconds > 0 ? (double)ev->bytes / 1e6 / ev->seconds : 0.0);
-        return;
+        set_line(p, ev->digest,
+                 xasprintf("Copying blob %.12s done: %s in %.1fs (%s/s)", hex, total, ev->seconds,
+                           speed));
+        break;
+    default:
+        break;
     }
 }
 
@@ -96,7 +155,7 @@ int cmd_pull(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
             {NULL, 0, NULL, 0},
     };
     struct image_pull_opts o = {.tls_verify = -1, .retries = 3};
-    struct progress prog = {.tty = isatty(STDERR_FILENO)};
+    struct progress prog = {.tty = isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)};
     struct image_store_ns ns;
     cleanup_free char *user = NULL;
     struct storage *s;
@@ -179,5 +238,6 @@ int cmd_pull(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
         printf("%s\n", id + strlen("sha256:"));
     }
     image_store_ns_clear(&ns);
+    progress_clear(&prog);
     return status;
 }

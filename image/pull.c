@@ -256,12 +256,41 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
+struct layer_feed {
+    struct puller *p;
+    const struct image_descriptor *layer;
+    int fd;
+    int64_t bytes;
+    double start;
+    double last_report;
+};
+
+/* Progress at most ten times a second: a terminal cannot show more, and the lock is shared. */
+#define PROGRESS_INTERVAL_S 0.1
+
 static int pipe_sink(void *arg, const void *data, size_t len, struct ctr_error **err)
 {
-    int fd = *(int *)arg;
+    struct layer_feed *f = arg;
+    double now;
 
-    if (write_all(fd, data, len) < 0)
+    if (write_all(f->fd, data, len) < 0)
         return ctr_error_errno(err, "feed the layer to the unpacker");
+    f->bytes += (int64_t)len;
+    if (f->p->opts->progress == NULL)
+        return 0;
+    now = now_s();
+    if (now - f->last_report >= PROGRESS_INTERVAL_S) {
+        struct image_pull_event ev = {.kind = IMAGE_PULL_LAYER_PROGRESS,
+                                      .digest = f->layer->digest,
+                                      .bytes = f->bytes,
+                                      .total = f->layer->size,
+                                      .seconds = now - f->start};
+
+        f->last_report = now;
+        pthread_mutex_lock(&f->p->lock);
+        emit(f->p, &ev);
+        pthread_mutex_unlock(&f->p->lock);
+    }
     return 0;
 }
 
@@ -277,6 +306,7 @@ static int fetch_layer(struct puller *p, size_t i, struct ctr_error **err)
     unsigned devices = 0, xattrs = 0;
     int fds[2], status, r, committed = 0;
     double t0 = now_s();
+    struct layer_feed feed = {.p = p, .layer = layer, .start = t0};
     pid_t pid;
 
     if (storage_layer_stage(p->s, &staging, &lock, err) < 0)
@@ -304,8 +334,8 @@ static int fetch_layer(struct puller *p, size_t i, struct ctr_error **err)
         goto out;
     close(steal_fd(&data_r));
     close(steal_fd(&res_w));
-    r = image_registry_get_blob(p->reg, p->path, layer->digest, layer->size, pipe_sink, &data_w,
-                                err);
+    feed.fd = data_w;
+    r = image_registry_get_blob(p->reg, p->path, layer->digest, layer->size, pipe_sink, &feed, err);
     close(steal_fd(&data_w));
     read_result(res_r, result, sizeof(result));
     if (r < 0)
@@ -334,6 +364,7 @@ static int fetch_layer(struct puller *p, size_t i, struct ctr_error **err)
         struct image_pull_event ev = {.kind = IMAGE_PULL_LAYER_DONE,
                                       .digest = layer->digest,
                                       .bytes = layer->size,
+                                      .total = layer->size,
                                       .seconds = now_s() - t0};
 
         emit(p, &ev);

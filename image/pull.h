@@ -38,10 +38,11 @@ int image_helper_unpack_main(int argc, char **argv);
 int image_helper_remove_main(int argc, char **argv);
 
 enum image_pull_event_kind {
-    IMAGE_PULL_RESOLVED,     /* `name` is what is being pulled */
-    IMAGE_PULL_LAYER_EXISTS, /* `digest` is already in the store */
-    IMAGE_PULL_LAYER_DONE,   /* `digest` fetched and unpacked: `bytes` in `seconds` */
-    IMAGE_PULL_WARNING,      /* `message` is a warning that does not stop the pull */
+    IMAGE_PULL_RESOLVED,       /* `name` is what is being pulled */
+    IMAGE_PULL_LAYER_EXISTS,   /* `digest` is already in the store */
+    IMAGE_PULL_LAYER_PROGRESS, /* `digest`: `bytes` of `total` so far, after `seconds` */
+    IMAGE_PULL_LAYER_DONE,     /* `digest` fetched and unpacked: `bytes` in `seconds` */
+    IMAGE_PULL_WARNING,        /* `message` is a warning that does not stop the pull */
 };
 
 struct image_pull_event {
@@ -49,6 +50,7 @@ struct image_pull_event {
     const char *name;
     const char *digest;
     int64_t bytes;
+    int64_t total;
     double seconds;
     const char *message;
 };
