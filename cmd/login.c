@@ -221,7 +221,7 @@ static int login(struct login_opts *o, struct ctr_error **err)
 {
     cleanup_with(image_registries_conf_freep) struct image_registries_conf *conf = NULL;
     cleanup_free char *user = NULL;
-    struct image_registry_opts ro = {.cert_dir = o->cert_dir};
+    struct image_registry_opts ro = {.cert_dir = o->cert_dir, .retries = -1};
     struct image_registry *r = NULL;
     int rc;
 

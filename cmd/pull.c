@@ -218,6 +218,9 @@ int cmd_pull(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     }
     if (optind >= argc)
         return cmd_usage_error("pull", err, "needs an image to pull");
+    /* The variable Podman's tools share, so 'ctr login' and 'ctr pull' agree on the file. */
+    if (o.authfile == NULL)
+        o.authfile = getenv("REGISTRY_AUTH_FILE");
     o.progress = on_event;
     o.progress_arg = &prog;
     s = ctx_store(ctx, err);

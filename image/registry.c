@@ -946,7 +946,7 @@ int image_registry_new(const char *domain, const struct image_registry_opts *opt
     pthread_mutex_init(&r->lock, NULL);
     r->domain = xstrdup(domain);
     r->insecure = opts->insecure;
-    r->retries = opts->retries ? opts->retries : 3;
+    r->retries = opts->retries < 0 ? 3 : (unsigned)opts->retries;
     r->timeout_s = opts->timeout_s > 0 ? opts->timeout_s : 30;
     /* References say docker.io; Docker Hub serves the API from another name. */
     if (strcmp(domain, IMAGE_REF_DEFAULT_DOMAIN) == 0)
@@ -955,7 +955,7 @@ int image_registry_new(const char *domain, const struct image_registry_opts *opt
     if (opts->username != NULL) {
         r->user = xstrdup(opts->username);
         r->pass = xstrdup(opts->password ? opts->password : "");
-    } else if (image_creds_lookup(NULL, domain, &r->user, &r->pass, err) < 0) {
+    } else if (image_creds_lookup(opts->authfile, domain, &r->user, &r->pass, err) < 0) {
         goto fail;
     }
     if ((opts->cert_dir ? load_cert_dir(r, opts->cert_dir, err) : load_default_certs(r, err)) < 0)

@@ -35,7 +35,7 @@ struct image_registry_opts {
     const char *username; /* NULL: anonymous unless credentials are found in auth files */
     const char *password;
     const char *authfile; /* where to look up credentials; NULL: the default order */
-    unsigned retries;     /* 0: the default, 3 */
+    int retries;          /* retries of a transient failure; negative: the default, 3 */
     long timeout_s;       /* connect and low-speed timeout; 0: the default, 30 */
 };
 
