@@ -93,10 +93,12 @@ int cmd_help(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 int cmd_image(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_images(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_info(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_load(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_login(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_logout(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_pull(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_rmi(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_save(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_tag(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_version(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 

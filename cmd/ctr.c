@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "image-archive.h"
 #include "cleanup.h"
 #include "cmd.h"
 #include "image.h"
@@ -25,10 +26,12 @@ const struct ctr_command ctr_commands[] = {
         {"images", cmd_images, CMD_NEEDS_STORE, "List images"},
         {"info", cmd_info, CMD_NEEDS_STORE,
          "Show what this host and user can run, and what to fix"},
+        {"load", cmd_load, CMD_NEEDS_STORE, "Load images from a docker-archive or an OCI archive"},
         {"login", cmd_login, 0, "Log in to a registry and store the credentials"},
         {"logout", cmd_logout, 0, "Remove the credentials stored for a registry"},
         {"pull", cmd_pull, CMD_NEEDS_STORE, "Pull images from a registry"},
         {"rmi", cmd_rmi, CMD_NEEDS_STORE, "Remove images"},
+        {"save", cmd_save, CMD_NEEDS_STORE, "Save images to a docker-archive or an OCI archive"},
         {"tag", cmd_tag, CMD_NEEDS_STORE, "Give an image another name"},
         {"version", cmd_version, 0, "Show the version of ctr and its libraries"},
         {NULL, NULL, 0, NULL},
@@ -235,6 +238,8 @@ static int helper_main(int argc, char **argv, int *ret_status)
         *ret_status = image_helper_unpack_main(argc, argv);
     else if (strcmp(base, IMAGE_HELPER_REMOVE) == 0)
         *ret_status = image_helper_remove_main(argc, argv);
+    else if (strcmp(base, IMAGE_HELPER_TAR) == 0)
+        *ret_status = image_helper_tar_main(argc, argv);
     else
         return 0;
     return 1;

@@ -50,27 +50,37 @@ void image_store_ns_clear(struct image_store_ns *ns)
 struct helper_exec {
     const char *exe;
     char *const *argv;
-    int fd_in;  /* becomes stdin, or -1 */
-    int fd_out; /* becomes fd 3, or -1 */
+    int fds[3]; /* become stdin, stdout and fd 3; -1 leaves one as it is */
 };
 
 /* Runs in the forked child: only async-signal-safe calls until execv. */
 static int exec_helper(void *arg)
 {
     const struct helper_exec *h = arg;
+    static const int targets[3] = {STDIN_FILENO, STDOUT_FILENO, 3};
+    int src[3];
 
-    if (h->fd_in >= 0 && dup2(h->fd_in, STDIN_FILENO) < 0)
-        return 127;
-    if (h->fd_out >= 0 && dup2(h->fd_out, 3) < 0)
-        return 127;
+    /*
+     * Every source is moved above the targets first: a pipe made while stdin was closed can be
+     * fd 0 or 3 itself, and dup2() of an fd onto itself would keep its O_CLOEXEC.
+     */
+    for (int i = 0; i < 3; i++) {
+        src[i] = h->fds[i] >= 0 ? fcntl(h->fds[i], F_DUPFD_CLOEXEC, 10) : -1;
+        if (h->fds[i] >= 0 && src[i] < 0)
+            return 127;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (src[i] >= 0 && dup2(src[i], targets[i]) < 0)
+            return 127;
+    }
     execv(h->exe, h->argv);
     return 127;
 }
 
-static int spawn_helper(const struct image_store_ns *ns, char *const *argv, int fd_in, int fd_out,
-                        pid_t *ret_pid, struct ctr_error **err)
+int image_store_spawn(const struct image_store_ns *ns, char *const *argv, int fd_in, int fd_out,
+                      int fd_result, pid_t *ret_pid, struct ctr_error **err)
 {
-    struct helper_exec h = {ns->self_exe, argv, fd_in, fd_out};
+    struct helper_exec h = {ns->self_exe, argv, {fd_in, fd_out, fd_result}};
     pid_t pid;
 
     if (!ns->direct)
@@ -84,8 +94,13 @@ static int spawn_helper(const struct image_store_ns *ns, char *const *argv, int 
     return 0;
 }
 
-/* Reads what a helper wrote to its result pipe (one line), up to `max - 1` bytes. */
-static void read_result(int fd, char *buf, size_t max)
+static int spawn_helper(const struct image_store_ns *ns, char *const *argv, int fd_in, int fd_out,
+                        pid_t *ret_pid, struct ctr_error **err)
+{
+    return image_store_spawn(ns, argv, fd_in, -1, fd_out, ret_pid, err);
+}
+
+void image_helper_read_result(int fd, char *buf, size_t max)
 {
     size_t len = 0;
 
@@ -117,7 +132,7 @@ static int run_helper(const struct image_store_ns *ns, char *const *argv, struct
     if (spawn_helper(ns, argv, -1, w, &pid, err) < 0)
         return -1;
     close(steal_fd(&w));
-    read_result(r, result, sizeof(result));
+    image_helper_read_result(r, result, sizeof(result));
     status = ctr_waitpid(pid);
     if (status == 0)
         return 0;
@@ -152,8 +167,7 @@ static int open_up(const char *path, const struct stat *st, int flag, struct FTW
     return 0;
 }
 
-static void helper_result(int ok, const char *fmt, ...) CTR_PRINTF(2, 3);
-static void helper_result(int ok, const char *fmt, ...)
+void image_helper_result(int ok, const char *fmt, ...)
 {
     char buf[1024];
     va_list ap;
@@ -168,13 +182,13 @@ static void helper_result(int ok, const char *fmt, ...)
 int image_helper_remove_main(int argc, char **argv)
 {
     if (argc != 2 || argv[1][0] != '/') {
-        helper_result(0, "usage: %s ABSOLUTE-PATH", IMAGE_HELPER_REMOVE);
+        image_helper_result(0, "usage: %s ABSOLUTE-PATH", IMAGE_HELPER_REMOVE);
         return 2;
     }
     /* FTW_PHYS: never follow a symlink out of the tree being removed. */
     nftw(argv[1], open_up, 64, FTW_PHYS | FTW_MOUNT);
     if (nftw(argv[1], remove_entry, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT) {
-        helper_result(0, "remove '%s': %s", argv[1], strerror(errno));
+        image_helper_result(0, "remove '%s': %s", argv[1], strerror(errno));
         return 1;
     }
     return 0;
@@ -188,22 +202,22 @@ int image_helper_unpack_main(int argc, char **argv)
     cleanup_close int dirfd = -1;
 
     if (argc != 4) {
-        helper_result(0, "usage: %s DIR MAX-UID MAX-GID", IMAGE_HELPER_UNPACK);
+        image_helper_result(0, "usage: %s DIR MAX-UID MAX-GID", IMAGE_HELPER_UNPACK);
         return 2;
     }
     opts.max_uid = strtoul(argv[2], NULL, 10);
     opts.max_gid = strtoul(argv[3], NULL, 10);
     dirfd = open(argv[1], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dirfd < 0) {
-        helper_result(0, "open '%s': %s", argv[1], strerror(errno));
+        image_helper_result(0, "open '%s': %s", argv[1], strerror(errno));
         return 1;
     }
     if (image_unpack_layer(STDIN_FILENO, dirfd, &opts, &res, &err) < 0) {
-        helper_result(0, "%s", err->msg);
+        image_helper_result(0, "%s", err->msg);
         return 1;
     }
-    helper_result(1, "%s %llu %u %u", res.diff_id, (unsigned long long)res.size,
-                  res.skipped_devices, res.skipped_xattrs);
+    image_helper_result(1, "%s %llu %u %u", res.diff_id, (unsigned long long)res.size,
+                        res.skipped_devices, res.skipped_xattrs);
     return 0;
 }
 
@@ -337,7 +351,7 @@ static int fetch_layer(struct puller *p, size_t i, struct ctr_error **err)
     feed.fd = data_w;
     r = image_registry_get_blob(p->reg, p->path, layer->digest, layer->size, pipe_sink, &feed, err);
     close(steal_fd(&data_w));
-    read_result(res_r, result, sizeof(result));
+    image_helper_read_result(res_r, result, sizeof(result));
     if (r < 0)
         kill(pid, SIGKILL);
     status = ctr_waitpid(pid);
@@ -578,7 +592,7 @@ static int open_registry(const struct image_ref *ref, const struct image_pull_op
             .cert_dir = opts->cert_dir,
             .username = opts->username,
             .password = opts->password,
-            .retries = opts->retries,
+            .retries = (int)opts->retries,
             .authfile = opts->authfile,
     };
 

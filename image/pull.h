@@ -3,6 +3,7 @@
 #define CTR_IMAGE_PULL_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "store.h"
@@ -32,6 +33,22 @@ void image_store_ns_clear(struct image_store_ns *ns);
 /* Removes `path` and everything below it, as the owner of its files. */
 int image_store_remove_tree(const struct image_store_ns *ns, const char *path,
                             struct ctr_error **err);
+
+/*
+ * Starts the re-executed helper argv[0] (one of the IMAGE_HELPER_* names) as the owner of the
+ * store's files.  In the helper, `fd_in` becomes stdin, `fd_out` stdout and `fd_result` fd 3, the
+ * result line (each -1 to leave that fd as it is); the caller closes its own copies.  The caller
+ * reaps *ret_pid with ctr_waitpid().  On failure no child is left.
+ */
+int image_store_spawn(const struct image_store_ns *ns, char *const *argv, int fd_in, int fd_out,
+                      int fd_result, pid_t *ret_pid, struct ctr_error **err);
+
+/*
+ * Helpers end with one result line on fd 3: "ok DETAILS" or "error MESSAGE".  The parent reads
+ * it (to its end, at most `max - 1` bytes, without the newline) into `buf`.
+ */
+void image_helper_read_result(int fd, char *buf, size_t max);
+void image_helper_result(int ok, const char *fmt, ...) CTR_PRINTF(2, 3);
 
 /* The entry points of the re-executed helpers; they return the process exit status. */
 int image_helper_unpack_main(int argc, char **argv);

@@ -14,12 +14,13 @@ user=${CTR_TEST_USER:-ctrtest}
 
 # Build: compiler, cmake, pkg-config and the six libraries.  Run: newuidmap/newgidmap (uidmap),
 # network helpers.  Tests: bats, jq, sqlite3, a real registry, skopeo, busybox for images,
-# htpasswd (apache2-utils) for a registry that demands a login.
+# htpasswd (apache2-utils) for a registry that demands a login, podman for the archive round
+# trips (rootless, vfs storage).
 packages="build-essential cmake pkg-config clang-format
     libarchive-dev libcurl4-openssl-dev libjansson-dev libseccomp-dev libcap-dev libsqlite3-dev libssl-dev
     uidmap passt slirp4netns iproute2 util-linux
     bats jq curl sqlite3 python3 docker-registry skopeo busybox-static ca-certificates
-    apache2-utils"
+    apache2-utils podman"
 
 missing=""
 for p in $packages; do
