@@ -478,3 +478,16 @@ expect_hostile() {
 	expect_eq "sha256:$(gzip -dc "$d/layer-1" | sha256sum | cut -d' ' -f1)" \
 		"$(jq -r '.rootfs.diff_ids[0]' "$d/config.json")" "diff_id"
 }
+
+@test "--oci-archive writes one image as an OCI archive others can read" {
+	require_tool skopeo
+	local out="$BATS_TEST_TMPDIR/bb.tar"
+	run python3 "$BATS_TEST_DIRNAME/../fixtures/build-images.py" "$(fixtures_dir)" --oci-archive busybox "$out"
+	[ "$status" -eq 0 ]
+	expect_eq "$(stat -c %a "$out")" 644
+	# Two directories, oci-layout, index.json, manifest, config, one layer.
+	expect_eq "$(tar tf "$out" | wc -l)" 7
+	run skopeo inspect --config "oci-archive:$out"
+	[ "$status" -eq 0 ]
+	expect_eq "$(jq -r '.config.Cmd[0]' <<<"$output")" /bin/sh
+}
