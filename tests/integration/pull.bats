@@ -323,3 +323,43 @@ layer_dir() {
     run "$CTR" images -q
     expect_eq "${#lines[@]}" 1
 }
+
+@test "Ctrl-C at a pull (SIGINT to its process group) leaves nothing half-registered" {
+    local delay
+    for delay in 0.05 0.3; do
+        # Its own process group, as a terminal's foreground job: the unpackers get SIGINT too.
+        setsid "$CTR" pull -q --jobs 1 --tls-verify=false "$R/big" >/dev/null 2>&1 &
+        local pid=$!
+        sleep "$delay"
+        kill -INT -- "-$pid" 2>/dev/null || true
+        wait "$pid" || true
+        local images rows dirs
+        images=$(sqlite3 "$STORE/ctr.db" 'SELECT count(*) FROM images' 2>/dev/null || echo 0)
+        rows=$(sqlite3 "$STORE/ctr.db" 'SELECT count(*) FROM layers' 2>/dev/null || echo 0)
+        dirs=$(find "$STORE/layers" -mindepth 1 -maxdepth 1 ! -name .staging 2>/dev/null | wc -l)
+        # An image only with its layer; a recorded layer only with its directory.
+        [ "$images" -eq 0 ] || [ "$rows" -eq 1 ]
+        [ "$rows" -le "$dirs" ]
+    done
+    run "$CTR" pull -q --tls-verify=false "$R/big"
+    [ "$status" -eq 0 ]
+    expect_eq "$(find "$STORE/layers/.staging" -mindepth 1 | wc -l)" 0 "staging leftovers"
+    expect_eq "$(pgrep -u "$(id -u)" -f ctr-unpack-layer | wc -l)" 0 "unpackers left running"
+}
+
+@test "a pull and an rmi at once neither corrupt nor lose anything" {
+    "$CTR" pull -q --tls-verify=false "$R/busybox" >/dev/null
+    "$CTR" pull -q --jobs 1 --tls-verify=false "$R/big" >"$BATS_TEST_TMPDIR/pull" 2>&1 &
+    local pid=$!
+    run "$CTR" rmi "$R/busybox"
+    [ "$status" -eq 0 ]
+    wait "$pid" || { cat "$BATS_TEST_TMPDIR/pull"; return 1; }
+    run "$CTR" images --format json
+    expect_eq "$(jq -r '.[].Names[0]' <<<"$output")" "$R/big:latest"
+    # busybox's layer may wait for the next collection while the pull held the layers; after
+    # one, the store holds exactly big's layer, recorded and on disk.
+    run "$CTR" image prune
+    [ "$status" -eq 0 ]
+    expect_eq "$(sqlite3 "$STORE/ctr.db" 'SELECT diff_id FROM layers')" "$(fixture_diff_ids big)"
+    expect_eq "$(find "$STORE/layers" -mindepth 1 -maxdepth 1 ! -name .staging | wc -l)" 1
+}
