@@ -14,6 +14,9 @@
  * time: PAX format, entries in byte order of their names (a directory before its contents),
  * owner, mode and mtime only (no atime or ctime, no user or group names), xattrs sorted, and a
  * file that is linked several times written once and then as hardlinks to its first name.
+ *
+ * A file with holes is written as a sparse entry (see add_sparse_map), so that a 5 GiB disk
+ * image holding a few MiB costs a few MiB in the archive, not 5 GiB of zeros.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +39,9 @@
 #define MAX_DEPTH    512
 #define XATTR_LIST   (64 * 1024)
 #define OPAQUE_XATTR "user.overlay.opaque"
+
+/* Files past 2 GiB need a 64-bit off_t for lseek and pread (see unpack.c). */
+_Static_assert(sizeof(off_t) == 8, "off_t must be 64 bits");
 
 DEFINE_CLEANUP_FUNC(struct archive *, archive_write_free)
 DEFINE_CLEANUP_FUNC(struct archive_entry *, archive_entry_free)
@@ -153,12 +159,121 @@ static int write_marker(struct tarrer *t, const char *path, struct ctr_error **e
     return 0;
 }
 
+/*
+ * The data regions of a file with holes as the entry's sparse map.  libarchive's pax writer then
+ * writes a GNU sparse 1.0 entry (the GNU.sparse.* keys and the map ahead of the data, as
+ * `tar --format=pax --sparse` does), which GNU tar, libarchive, Go's archive/tar (Docker,
+ * containerd, Podman) and Python's tarfile read, and which unpack.c turns back into holes.
+ *
+ * The map is what SEEK_DATA/SEEK_HOLE (Linux 3.1) report, so the same store saves the same bytes
+ * every time, and a layer saved, loaded and saved again keeps its diff id: unpack.c writes
+ * exactly the data regions, which the filesystem allocates as it did before.  A file without
+ * holes (SEEK_HOLE finds only the end of the file, as it does on every file of a filesystem that
+ * cannot tell) gets no map and is written as it always was.  Must run after the entry's size is
+ * set: libarchive drops a run that ends past it.
+ */
+static int add_sparse_map(struct archive_entry *ae, int fd, const struct stat *st, const char *path,
+                          struct ctr_error **err)
+{
+    off_t hole;
+
+    if (st->st_size == 0)
+        return 0; /* and SEEK_HOLE at the end of a file fails with ENXIO */
+    hole = lseek(fd, 0, SEEK_HOLE);
+    if (hole < 0 && errno == EINVAL)
+        return 0; /* no SEEK_HOLE here: read it all */
+    if (hole < 0)
+        return ctr_error_errno(err, "find the holes of '%s'", path);
+    if (hole >= st->st_size)
+        return 0;
+    for (off_t pos = 0; pos < st->st_size;) {
+        off_t data = lseek(fd, pos, SEEK_DATA);
+
+        if (data < 0 && errno == ENXIO)
+            break; /* a hole up to the end */
+        if (data < 0)
+            return ctr_error_errno(err, "find the data of '%s'", path);
+        if (data >= st->st_size)
+            break;
+        hole = lseek(fd, data, SEEK_HOLE);
+        if (hole < 0)
+            return ctr_error_errno(err, "find the holes of '%s'", path);
+        if (hole <= data)
+            return ctr_error_set(err, EIO, "'%s' changed while it was read", path);
+        if (hole > st->st_size)
+            hole = st->st_size;
+        archive_entry_sparse_add_entry(ae, data, hole - data);
+        pos = hole;
+    }
+    /* Holes only: an empty run at the end, or libarchive would see no map and want every byte. */
+    if (archive_entry_sparse_count(ae) == 0)
+        archive_entry_sparse_add_entry(ae, st->st_size, 0);
+    return 0;
+}
+
+/* `len` bytes of the file from `off` into the entry. */
+static int copy_range(struct tarrer *t, int fd, off_t off, off_t len, const char *path,
+                      struct ctr_error **err)
+{
+    while (len > 0) {
+        size_t want = len < COPY_BUF ? (size_t)len : COPY_BUF;
+        ssize_t n = pread(fd, t->buf, want, off);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return ctr_error_errno(err, "read '%s'", path);
+        if (n == 0)
+            return ctr_error_set(err, EIO, "'%s' shrank while it was read", path);
+        if (archive_write_data(t->a, t->buf, (size_t)n) != n)
+            return write_fail(t->a, path, err);
+        off += n;
+        len -= n;
+    }
+    return 0;
+}
+
+/*
+ * A hole of `len` bytes: the pax writer wants a sparse file's whole content and counts the bytes
+ * that fall in a hole off against its map without writing them, so zeros from one buffer do, and
+ * nothing is read.
+ */
+static int skip_hole(struct tarrer *t, off_t len, const char *path, struct ctr_error **err)
+{
+    static const char zeros[COPY_BUF];
+
+    while (len > 0) {
+        size_t n = len < COPY_BUF ? (size_t)len : COPY_BUF;
+
+        if (archive_write_data(t->a, zeros, n) != (la_ssize_t)n)
+            return write_fail(t->a, path, err);
+        len -= (off_t)n;
+    }
+    return 0;
+}
+
+/* The content after the header: all of it, or the runs of its sparse map and holes between. */
+static int write_content(struct tarrer *t, int fd, struct archive_entry *ae, off_t size,
+                         const char *path, struct ctr_error **err)
+{
+    la_int64_t off, len;
+    off_t pos = 0;
+
+    if (archive_entry_sparse_reset(ae) == 0)
+        return copy_range(t, fd, 0, size, path, err);
+    while (archive_entry_sparse_next(ae, &off, &len) == ARCHIVE_OK) {
+        if (skip_hole(t, off - pos, path, err) < 0 || copy_range(t, fd, off, len, path, err) < 0)
+            return -1;
+        pos = off + len;
+    }
+    return skip_hole(t, size - pos, path, err);
+}
+
 static int write_file(struct tarrer *t, int dfd, const char *name, const char *path,
                       const struct stat *st, struct ctr_error **err)
 {
     cleanup_with(archive_entry_freep) struct archive_entry *ae = new_entry(path, st);
     cleanup_close int fd = -1;
-    off_t done = 0;
 
     if (st->st_nlink > 1) {
         for (size_t i = 0; i < t->n_links; i++) {
@@ -177,25 +292,11 @@ static int write_file(struct tarrer *t, int dfd, const char *name, const char *p
     if (fd < 0)
         return ctr_error_errno(err, "open '%s'", path);
     archive_entry_set_size(ae, st->st_size);
-    if (add_xattrs(ae, fd, path, err) < 0)
+    if (add_sparse_map(ae, fd, st, path, err) < 0 || add_xattrs(ae, fd, path, err) < 0)
         return -1;
     if (archive_write_header(t->a, ae) != ARCHIVE_OK)
         return write_fail(t->a, path, err);
-    while (done < st->st_size) {
-        size_t want = st->st_size - done < COPY_BUF ? (size_t)(st->st_size - done) : COPY_BUF;
-        ssize_t n = read(fd, t->buf, want);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return ctr_error_errno(err, "read '%s'", path);
-        if (n == 0)
-            return ctr_error_set(err, EIO, "'%s' shrank while it was read", path);
-        if (archive_write_data(t->a, t->buf, (size_t)n) != n)
-            return write_fail(t->a, path, err);
-        done += n;
-    }
-    return 0;
+    return write_content(t, fd, ae, st->st_size, path, err);
 }
 
 static int walk(struct tarrer *t, int dfd, const char *prefix, int depth, struct ctr_error **err);

@@ -65,6 +65,10 @@
 
 #define READ_BUF_SIZE (128 * 1024)
 
+/* Files past 2 GiB (a layer may hold a 5 GiB disk image) need a 64-bit off_t for pwrite and
+ * ftruncate: every 64-bit Linux has one, a 32-bit build only with _FILE_OFFSET_BITS=64. */
+_Static_assert(sizeof(off_t) == 8, "off_t must be 64 bits");
+
 /* The xattr overlayfs reads (with userxattr, Linux 5.11) to make a directory opaque. */
 #define OPAQUE_XATTR "user.overlay.opaque"
 

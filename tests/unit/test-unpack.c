@@ -16,12 +16,14 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <locale.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -32,6 +34,7 @@
 #include "cleanup.h"
 #include "digest.h"
 #include "fsutil.h"
+#include "image-archive.h"
 #include "spawn.h"
 #include "unit.h"
 #include "unpack.h"
@@ -994,6 +997,333 @@ TEST(non_ascii_names_kept)
     data = read_in_layer(&c, "caf\xc3\xa9");
     ASSERT_STR_EQ(data, "utf-8");
     layer_free(&l);
+    teardown(&c);
+}
+
+/*
+ * Sparse and large files.  A layer may carry GNU sparse entries (GNU tar --sparse, or ctr save
+ * of a file with holes): only the data runs are in the tar, with a map of where they go.  The
+ * holes must stay holes on disk, or a 5 GiB disk image with 10 MiB of data costs 5 GiB per
+ * unpack; and offsets and sizes past 4 GiB must survive every step (off_t and la_int64_t, never
+ * an int or a size_t on a 32-bit build).
+ */
+
+/* One run of data in a sparse file; the rest of the file is holes. */
+struct run {
+    int64_t off;
+    size_t len;
+};
+
+/* The byte at `off` inside a run: never 0, and it changes with the offset, so a run that lands
+ * shifted or cut short does not compare equal. */
+static char pattern(int64_t off)
+{
+    return (char)('A' + off % 23);
+}
+
+static char byte_at(const struct run *runs, size_t n, int64_t off)
+{
+    for (size_t i = 0; i < n; i++)
+        if (off >= runs[i].off && off - runs[i].off < (int64_t)runs[i].len)
+            return pattern(off);
+    return 0;
+}
+
+/*
+ * A regular file `size` bytes long with data in `runs` (ascending, not overlapping), as a GNU
+ * sparse 1.0 entry: libarchive's pax writer (3.6) writes the GNU.sparse.major/minor/name/
+ * realsize keys and the map ahead of the data, as GNU tar --format=pax --sparse does.  The
+ * writer wants the whole logical content and drops the bytes that fall in holes, so the holes
+ * are handed over as zeros from one small buffer and nothing 5 GiB long is ever built.
+ */
+static void add_sparse(struct layer *l, const char *path, int64_t size, const struct run *runs,
+                       size_t n)
+{
+    static const char zeros[1 << 20];
+    struct archive_entry *e = ent(path, AE_IFREG | 0644);
+    int64_t pos = 0;
+
+    archive_entry_set_size(e, size);
+    for (size_t i = 0; i < n; i++)
+        archive_entry_sparse_add_entry(e, runs[i].off, (la_int64_t)runs[i].len);
+    /* Holes only: without a run libarchive would see no map, so an empty one at the end. */
+    if (n == 0)
+        archive_entry_sparse_add_entry(e, size, 0);
+    if (archive_write_header(l->a, e) != ARCHIVE_OK)
+        UNIT_FAIL("write header '%s': %s", path, archive_error_string(l->a));
+    for (size_t i = 0; i <= n; i++) {
+        int64_t hole_end = i < n ? runs[i].off : size;
+        cleanup_free char *data = NULL;
+
+        while (pos < hole_end) {
+            size_t k = hole_end - pos < (int64_t)sizeof(zeros) ? (size_t)(hole_end - pos)
+                                                               : sizeof(zeros);
+
+            ASSERT_INT_EQ(archive_write_data(l->a, zeros, k), (long long)k);
+            pos += (int64_t)k;
+        }
+        if (i == n)
+            break;
+        data = xmalloc(runs[i].len);
+        for (size_t k = 0; k < runs[i].len; k++)
+            data[k] = pattern(runs[i].off + (int64_t)k);
+        ASSERT_INT_EQ(archive_write_data(l->a, data, runs[i].len), (long long)runs[i].len);
+        pos += (int64_t)runs[i].len;
+    }
+    archive_entry_free(e);
+}
+
+/* Compares `len` bytes of `fd` at `off` with what `runs` say is there. */
+static void check_range(int fd, const struct run *runs, size_t n, int64_t off, int64_t len)
+{
+    cleanup_free char *buf = xmalloc(1 << 20);
+
+    while (len > 0) {
+        size_t want = len < (1 << 20) ? (size_t)len : (1 << 20);
+        ssize_t got = pread(fd, buf, want, off);
+
+        if (got <= 0)
+            UNIT_FAIL("read at offset %lld: %s", (long long)off, got < 0 ? strerror(errno) : "EOF");
+        for (ssize_t k = 0; k < got; k++)
+            if (buf[k] != byte_at(runs, n, off + k))
+                UNIT_FAIL("byte at offset %lld is 0x%02x, expected 0x%02x", (long long)(off + k),
+                          (unsigned char)buf[k], (unsigned char)byte_at(runs, n, off + k));
+        off += got;
+        len -= got;
+    }
+}
+
+/*
+ * The unpacked file at `rel` against `runs`: its exact size, its disk use (no more than the
+ * runs plus a block or two each, whatever the block size), every region the filesystem reports
+ * as data (SEEK_DATA/SEEK_HOLE) read and compared, and each hole sampled in its middle.  A file
+ * of at most `full_max` bytes is also read whole, holes and all.
+ */
+static void check_sparse(const struct ctx *c, const char *rel, int64_t size, const struct run *runs,
+                         size_t n, int64_t full_max)
+{
+    cleanup_free char *p = path_in(c, rel);
+    cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC);
+    int64_t budget = 0, data_bytes = 0;
+    struct stat st;
+
+    ASSERT_TRUE(fd >= 0);
+    ASSERT_INT_EQ(fstat(fd, &st), 0);
+    ASSERT_INT_EQ(st.st_size, size);
+    for (size_t i = 0; i < n; i++)
+        budget += (int64_t)runs[i].len + 2 * 65536;
+    ASSERT_TRUE(budget < size / 8);
+    if ((int64_t)st.st_blocks * 512 > budget)
+        UNIT_FAIL("'%s' uses %lld bytes on disk for %lld bytes of data: its holes were filled", rel,
+                  (long long)st.st_blocks * 512, (long long)(budget - (int64_t)n * 2 * 65536));
+    for (off_t d = lseek(fd, 0, SEEK_DATA); d >= 0 && d < size; d = lseek(fd, d, SEEK_DATA)) {
+        off_t h = lseek(fd, d, SEEK_HOLE);
+
+        ASSERT_TRUE(h > d);
+        data_bytes += h - d;
+        ASSERT_TRUE(data_bytes <= budget);
+        check_range(fd, runs, n, d, h - d);
+        d = h;
+    }
+    for (size_t i = 0; i <= n; i++) {
+        int64_t from = i == 0 ? 0 : runs[i - 1].off + (int64_t)runs[i - 1].len;
+        int64_t to = i < n ? runs[i].off : size;
+
+        if (to > from)
+            check_range(fd, runs, n, from + (to - from) / 2, (to - from) / 2 < 4096 ? 1 : 4096);
+    }
+    if (size <= full_max)
+        check_range(fd, runs, n, 0, size);
+    ASSERT_INT_EQ(st.st_mtim.tv_sec, MTIME);
+    ASSERT_INT_EQ(st.st_mtim.tv_nsec, MTIME_NSEC);
+}
+
+static uint64_t run_bytes(const struct run *runs, size_t n)
+{
+    uint64_t sum = 0;
+
+    for (size_t i = 0; i < n; i++)
+        sum += runs[i].len;
+    return sum;
+}
+
+TEST(sparse_file_keeps_holes)
+{
+    /* A leading hole, runs across block boundaries, and a trailing hole (no data block marks
+     * the end: only the size in the header does). */
+    static const struct run runs[] = {
+            {4096 * 3 + 100, 5000},
+            {(1 << 20) + 17, 70000},
+            {5 << 20, 1},
+    };
+    const int64_t size = (8 << 20) + 123;
+    struct image_unpack_result r;
+    char want[IMAGE_DIGEST_MAX];
+    cleanup_error struct ctr_error *err = NULL;
+    cleanup_free char *data = NULL;
+    struct layer l;
+    struct ctx c;
+
+    setup(&c);
+    layer_init(&l);
+    add_sparse(&l, "disk.img", size, runs, 3);
+    add_sparse(&l, "holes", 1 << 20, NULL, 0);
+    add_file(&l, "after", 0644, "next entry");
+    layer_finish(&l);
+    /* Only the data is in the tar. */
+    ASSERT_TRUE(l.used < 100 * 1024);
+    ASSERT_OK(image_digest_buffer("sha256", l.buf, l.used, want, &err), &err);
+    r = unpack_ok(&c, &l);
+    ASSERT_STR_EQ(r.diff_id, want);
+    ASSERT_UINT_EQ(r.size, run_bytes(runs, 3) + strlen("next entry"));
+    check_sparse(&c, "disk.img", size, runs, 3, size);
+    check_sparse(&c, "holes", 1 << 20, NULL, 0, 1 << 20);
+    /* The entry after it starts where the sparse one's data ends. */
+    data = read_in_layer(&c, "after");
+    ASSERT_STR_EQ(data, "next entry");
+    layer_free(&l);
+    teardown(&c);
+}
+
+TEST(large_sparse_file_past_4gib)
+{
+    /* 5 GiB and a few bytes, data at the start, across 2 GiB and 4 GiB (where a 32-bit offset
+     * goes negative or wraps) and up to the very end: a few KiB on disk and in the tar. */
+    const int64_t gib = INT64_C(1) << 30, size = 5 * gib + 7;
+    const struct run runs[] = {
+            {0, 5000},
+            {2 * gib - 5, 10},
+            {4 * gib - 3000, 6000},
+            {size - 4100, 4100},
+    };
+    struct image_unpack_result r;
+    char want[IMAGE_DIGEST_MAX];
+    cleanup_error struct ctr_error *err = NULL;
+    struct layer l;
+    struct ctx c;
+
+    setup(&c);
+    layer_init(&l);
+    add_sparse(&l, "big", size, runs, 4);
+    layer_finish(&l);
+    ASSERT_TRUE(l.used < 100 * 1024);
+    ASSERT_OK(image_digest_buffer("sha256", l.buf, l.used, want, &err), &err);
+    r = unpack_ok(&c, &l);
+    ASSERT_STR_EQ(r.diff_id, want);
+    ASSERT_UINT_EQ(r.size, run_bytes(runs, 4));
+    check_sparse(&c, "big", size, runs, 4, 0);
+    layer_free(&l);
+    teardown(&c);
+}
+
+/* What ctr save's tar helper (IMAGE_HELPER_TAR) gets: stdout for the tar, fd 3 for its word. */
+struct save_job {
+    const struct ctx *c;
+    int out;
+    int result;
+};
+
+/* More than any layer here saves to: a tar with 5 GiB of zeros in it fails with EFBIG instead. */
+#define SAVE_MAX (64 << 20)
+
+static int save_child(void *arg)
+{
+    const struct save_job *j = arg;
+    char *argv[] = {(char *)IMAGE_HELPER_TAR, j->c->layer, NULL};
+    struct rlimit fsize = {SAVE_MAX, SAVE_MAX};
+
+    if (dup2(j->out, STDOUT_FILENO) < 0 || dup2(j->result, 3) < 0 ||
+        signal(SIGXFSZ, SIG_IGN) == SIG_ERR || setrlimit(RLIMIT_FSIZE, &fsize) < 0)
+        return 125;
+    return image_helper_tar_main(2, argv);
+}
+
+/* The layer directory tarred again as ctr save does it, in the namespace when not root. */
+static char *save_layer(const struct ctx *c, size_t *ret_len)
+{
+    cleanup_close int out = memfd_create("saved", MFD_CLOEXEC);
+    struct save_job j = {.c = c, .out = out};
+    char result[256] = "";
+    char *tar;
+    off_t len;
+    int p[2], status;
+
+    ASSERT_TRUE(out >= 0);
+    ASSERT_INT_EQ(pipe2(p, O_CLOEXEC), 0);
+    cleanup_close int rd = p[0];
+    cleanup_close int wr = p[1];
+    j.result = wr;
+    if (c->in_ns) {
+        status = run_in_ns(c, save_child, &j);
+    } else {
+        pid_t pid;
+
+        fflush(NULL);
+        pid = fork();
+        ASSERT_TRUE(pid >= 0);
+        if (pid == 0)
+            _exit(save_child(&j));
+        status = ctr_waitpid(pid);
+        ASSERT_TRUE(WIFEXITED(status));
+        status = WEXITSTATUS(status);
+    }
+    close(steal_fd(&wr));
+    ASSERT_TRUE(read(rd, result, sizeof(result) - 1) >= 0);
+    ASSERT_STR_EQ(result, "ok done\n");
+    ASSERT_INT_EQ(status, 0);
+    len = lseek(out, 0, SEEK_END);
+    ASSERT_TRUE(len > 0);
+    tar = xmalloc((size_t)len);
+    ASSERT_INT_EQ(pread(out, tar, (size_t)len, 0), (long long)len);
+    *ret_len = (size_t)len;
+    return tar;
+}
+
+TEST(save_keeps_holes)
+{
+    /* ctr save tars the unpacked directory again: the 5 GiB file must come out as a sparse entry
+     * of a few KiB, not 5 GiB of zeros, load back as the same file, and save to the same bytes. */
+    const int64_t gib = INT64_C(1) << 30, size = 5 * gib + 7;
+    const struct run runs[] = {
+            {0, 5000},
+            {4 * gib - 3000, 6000},
+            {size - 4100, 4100},
+    };
+    cleanup_free char *saved = NULL, *again = NULL, *data = NULL;
+    size_t saved_len, again_len;
+    struct outcome o;
+    struct layer l;
+    struct ctx c;
+
+    setup(&c);
+    layer_init(&l);
+    add_sparse(&l, "big", size, runs, 3);
+    add_sparse(&l, "holes", 1 << 20, NULL, 0);
+    add_file(&l, "dense", 0644, "written as it always was");
+    add_file(&l, "empty", 0644, "");
+    layer_finish(&l);
+    unpack_ok(&c, &l);
+    saved = save_layer(&c, &saved_len);
+    layer_free(&l);
+    teardown(&c);
+    ASSERT_TRUE(saved_len < 100 * 1024);
+
+    setup(&c);
+    unpack_bytes(&c, saved, saved_len, IMAGE_UNPACK_NONE, &o);
+    ASSERT_STR_EQ(o.msg, "");
+    /* The map is the filesystem's: the runs rounded out to whole blocks. */
+    ASSERT_TRUE(o.res.size >= run_bytes(runs, 3) + strlen("written as it always was"));
+    ASSERT_TRUE(o.res.size < 100 * 1024);
+    check_sparse(&c, "big", size, runs, 3, 0);
+    check_sparse(&c, "holes", 1 << 20, NULL, 0, 1 << 20);
+    data = read_in_layer(&c, "dense");
+    ASSERT_STR_EQ(data, "written as it always was");
+    free(data);
+    data = read_in_layer(&c, "empty");
+    ASSERT_STR_EQ(data, "");
+    again = save_layer(&c, &again_len);
+    ASSERT_UINT_EQ(again_len, saved_len);
+    ASSERT_TRUE(memcmp(again, saved, saved_len) == 0);
     teardown(&c);
 }
 
