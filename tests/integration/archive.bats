@@ -29,6 +29,14 @@ setup() {
 }
 
 teardown() {
+    # Rootless podman 4 starts a pause process per user (its pid file under /tmp is not
+    # reliable across concurrent runs): stop the ones this test started.
+    local pid
+    if [ -f "$BATS_TEST_TMPDIR/pause-before" ]; then
+        for pid in $(pgrep -u "$(id -u)" -x catatonit); do
+            grep -qx "$pid" "$BATS_TEST_TMPDIR/pause-before" || kill "$pid" 2>/dev/null || true
+        done
+    fi
     unshare -U --map-auto --map-root-user rm -rf "$BATS_TEST_TMPDIR/data" "$BATS_TEST_TMPDIR/podman" 2>/dev/null || true
 }
 
@@ -347,6 +355,7 @@ PY
 
 @test "podman loads what ctr saves, and ctr loads what podman saves" {
     require_tool podman
+    pgrep -u "$(id -u)" -x catatonit >"$BATS_TEST_TMPDIR/pause-before" || true
     local P=(podman --root "$T/podman/root" --runroot "$T/podman/run" --storage-driver vfs
         --tmpdir "$T/podman/tmp")
     mkdir -p "$T/podman/tmp"
