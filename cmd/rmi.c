@@ -7,6 +7,7 @@
 
 #include "cleanup.h"
 #include "cmd.h"
+#include "containers.h"
 #include "images.h"
 #include "lookup.h"
 #include "pull.h"
@@ -23,6 +24,25 @@ static const char usage[] =
         "  -a, --all     remove all images\n"
         "  -f, --force   remove images even when containers use them\n"
         "  -h, --help    print this help\n";
+
+/*
+ * rmi -f removes the containers made from the image first, as Podman does.  Today a container
+ * is only its row; when containers get directories and processes this must become the same
+ * removal as 'ctr rm -f'.
+ */
+static int remove_containers(struct storage *s, const char *image_id, struct ctr_error **err)
+{
+    cleanup_strv char **ids = NULL;
+
+    if (storage_image_containers(s, image_id, &ids, err) < 0)
+        return -1;
+    for (char **id = ids; *id != NULL; id++) {
+        if (storage_container_delete(s, *id, err) < 0)
+            return -1;
+        printf("Removed container: %s\n", *id);
+    }
+    return 0;
+}
 
 /* Removes one image as the user named it; prints what it did as Podman does. */
 static int remove_one(struct storage *s, const char *key, int force, struct ctr_error **err)
@@ -54,7 +74,9 @@ static int remove_one(struct storage *s, const char *key, int force, struct ctr_
         storage_image_free(img);
         return -1;
     }
-    r = storage_image_delete(s, img->id, err);
+    r = users > 0 ? remove_containers(s, img->id, err) : 0;
+    if (r == 0)
+        r = storage_image_delete(s, img->id, err);
     if (r == 0) {
         for (char **n = img->names; *n != NULL; n++)
             printf("Untagged: %s\n", *n);

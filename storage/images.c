@@ -523,6 +523,26 @@ int storage_image_users(struct storage *s, const char *id, struct ctr_error **er
     return sqlite3_column_int(st, 0);
 }
 
+int storage_image_containers(struct storage *s, const char *id, char ***ret_ids,
+                             struct ctr_error **err)
+{
+    cleanup_stmt sqlite3_stmt *st =
+            prepare(s, "SELECT id FROM containers WHERE image_id = ? ORDER BY created", err);
+    cleanup_strv char **v = strv_new();
+    size_t n = 0;
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        strv_push(&v, &n, col_dup(st, 0));
+    if (rc != SQLITE_DONE)
+        return storage_sqlite_error(err, s->db, "list containers of image '%s'", id);
+    *ret_ids = steal_pointer(&v);
+    return 0;
+}
+
 int storage_image_delete(struct storage *s, const char *id, struct ctr_error **err)
 {
     cleanup_stmt sqlite3_stmt *st = prepare(s, "DELETE FROM images WHERE id = ?", err);

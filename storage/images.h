@@ -112,6 +112,12 @@ int storage_image_untag(struct storage *s, const char *name, struct ctr_error **
 /* Number of containers made from image `id`. */
 int storage_image_users(struct storage *s, const char *id, struct ctr_error **err);
 
+/*
+ * Ids of the containers made from image `id` (NULL-terminated, caller frees), for rmi -f.
+ */
+int storage_image_containers(struct storage *s, const char *id, char ***ret_ids,
+                             struct ctr_error **err);
+
 /* Deletes image `id` and its names (its layers stay until collected). */
 int storage_image_delete(struct storage *s, const char *id, struct ctr_error **err);
 

@@ -363,3 +363,23 @@ layer_dir() {
     expect_eq "$(sqlite3 "$STORE/ctr.db" 'SELECT diff_id FROM layers')" "$(fixture_diff_ids big)"
     expect_eq "$(find "$STORE/layers" -mindepth 1 -maxdepth 1 ! -name .staging | wc -l)" 1
 }
+
+@test "rmi refuses an image a container uses, and -f removes the container first" {
+    "$CTR" pull -q --tls-verify=false "$R/busybox" >/dev/null
+    local id
+    id=$(fixture_config_digest busybox)
+    # No command makes containers yet; a row is all a container is to the image store.
+    sqlite3 "$STORE/ctr.db" "INSERT INTO containers(id, name, image_id, config, state, created)
+        VALUES ('c0ffee', 'user-of-busybox', '$id', '{}', 'exited', 0)"
+    run "$CTR" rmi "$R/busybox"
+    [ "$status" -eq 125 ]
+    expect_eq "$output" "ctr: image '$R/busybox' is used by 1 container(s): remove them first, or use -f"
+    run "$CTR" images -q
+    expect_eq "${#lines[@]}" 1
+    run "$CTR" rmi -f "$R/busybox"
+    [ "$status" -eq 0 ]
+    expect_contains "$output" "Removed container: c0ffee"
+    expect_contains "$output" "Deleted: ${id#sha256:}"
+    expect_eq "$(sqlite3 "$STORE/ctr.db" 'SELECT count(*) FROM containers')" 0
+    expect_eq "$(find "$STORE/layers" -mindepth 1 -maxdepth 1 ! -name .staging | wc -l)" 0
+}
