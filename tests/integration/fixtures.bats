@@ -8,7 +8,7 @@ load helpers
 
 FIXTURE_TOOLS=(python3 docker-registry skopeo curl jq)
 FIXTURE_IMAGES=(baduid big busybox devnode evil-absolute evil-dotdot evil-hardlink
-	evil-symlink evil-whiteout layered multi)
+	evil-symlink evil-whiteout layered multi zstd)
 
 setup_file() {
 	local t
@@ -98,7 +98,7 @@ EOF
 @test "registry: catalog lists exactly the fixture images" {
 	run curl -fsS "http://$REGISTRY_ADDR/v2/_catalog"
 	expect_eq "$(jq -c '.repositories' <<<"$output")" \
-		'["baduid","big","busybox","devnode","evil-absolute","evil-dotdot","evil-hardlink","evil-symlink","evil-whiteout","layered","multi"]' \
+		'["baduid","big","busybox","devnode","evil-absolute","evil-dotdot","evil-hardlink","evil-symlink","evil-whiteout","layered","multi","zstd"]' \
 		"catalog"
 	expect_eq "$(jq -r '.manifests[].annotations["org.opencontainers.image.ref.name"]' \
 		"$(fixtures_layout)/index.json" | sort | paste -sd' ')" "${FIXTURE_IMAGES[*]}" \
@@ -490,4 +490,25 @@ expect_hostile() {
 	run skopeo inspect --config "oci-archive:$out"
 	[ "$status" -eq 0 ]
 	expect_eq "$(jq -r '.config.Cmd[0]' <<<"$output")" /bin/sh
+}
+
+@test "zstd: the second layer is zstd-compressed and decompresses to its diff id" {
+	require_tool zstd
+	local layout digest
+	layout=$(fixtures_layout)
+	digest=$(fixture_layer_digests zstd | sed -n 2p)
+	run python3 - "$layout" zstd <<'PY'
+import json, os, sys
+layout, name = sys.argv[1:3]
+def blob(d):
+    return json.load(open(os.path.join(layout, "blobs", *d.split(":"))))
+top = json.load(open(os.path.join(layout, "index.json")))
+m = blob(next(x for x in top["manifests"]
+              if x["annotations"]["org.opencontainers.image.ref.name"] == name)["digest"])
+print(m["layers"][1]["mediaType"])
+print(blob(m["config"]["digest"])["rootfs"]["diff_ids"][1])
+PY
+	[ "$status" -eq 0 ]
+	expect_eq "${lines[0]}" application/vnd.oci.image.layer.v1.tar+zstd
+	expect_eq "sha256:$(zstd -dc "$layout/blobs/sha256/${digest#sha256:}" | sha256sum | cut -d' ' -f1)" "${lines[1]}"
 }

@@ -8,7 +8,7 @@ load helpers
 setup_file() {
     fixtures_build
     registry_start
-    registry_push busybox layered multi big \
+    registry_push busybox layered multi big zstd \
         evil-dotdot evil-symlink evil-hardlink evil-whiteout evil-absolute baduid devnode
 }
 
@@ -382,4 +382,14 @@ layer_dir() {
     expect_contains "$output" "Deleted: ${id#sha256:}"
     expect_eq "$(sqlite3 "$STORE/ctr.db" 'SELECT count(*) FROM containers')" 0
     expect_eq "$(find "$STORE/layers" -mindepth 1 -maxdepth 1 ! -name .staging | wc -l)" 0
+}
+
+@test "a zstd-compressed layer is verified and unpacked like a gzip one" {
+    run "$CTR" pull -q --tls-verify=false "$R/zstd"
+    [ "$status" -eq 0 ]
+    expect_eq "$output" "$(fixture_config_digest zstd | sed 's/^sha256://')"
+    local l2
+    l2=$(layer_dir "$(fixture_diff_ids zstd | sed -n 2p)")
+    expect_eq "$(stat -c '%a' "$l2/data/setuid")" 4755
+    expect_eq "$(stat -c '%i' "$l2/data/hl-a")" "$(stat -c '%i' "$l2/data/hl-b")"
 }
