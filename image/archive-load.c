@@ -31,6 +31,7 @@
 #include "archive-members.h"
 #include "image-archive.h"
 #include "cleanup.h"
+#include "fsutil.h"
 #include "digest.h"
 #include "manifest.h"
 #include "quote.h"
@@ -331,23 +332,6 @@ static int plan_unpack(struct loader *l, struct ctr_error **err)
 
 /* --- pass 2: the layers --- */
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* An unpack helper started on a staging directory. */
 struct unpacking {
     char *staging;
@@ -482,7 +466,7 @@ static int stream_layer(struct loader *l, struct archive *a, struct load_layer *
         image_hasher_update(h, buf, size);
         total += (int64_t)size;
         /* A write error means the unpacker stopped: its result says why. */
-        if (feeding && size > 0 && write_all(u.data_w, buf, size) < 0) {
+        if (feeding && size > 0 && ctr_write_all(u.data_w, buf, size) < 0) {
             r = ctr_error_errno(err, "feed the layer to the unpacker");
             break;
         }
@@ -713,7 +697,7 @@ int image_archive_spool(int in_fd, const char *dir, int *ret_fd, struct ctr_erro
             return ctr_error_errno(err, "read the archive from standard input");
         if (n == 0)
             break;
-        if (write_all(fd, buf, (size_t)n) < 0)
+        if (ctr_write_all(fd, buf, (size_t)n) < 0)
             return ctr_error_errno(err, "write a temporary copy of the archive");
     }
     if (lseek(fd, 0, SEEK_SET) < 0)

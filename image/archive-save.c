@@ -29,6 +29,7 @@
 
 #include "image-archive.h"
 #include "cleanup.h"
+#include "fsutil.h"
 #include "digest.h"
 #include "manifest.h"
 #include "spawn.h"
@@ -120,23 +121,6 @@ static char *blob_name(enum image_archive_format format, const char *digest, con
     return xasprintf("%s%s", image_digest_hex(digest), suffix);
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* A file in `dir` that disappears when closed (unnamed where the filesystem allows). */
 static int anonymous_file(const char *dir, struct ctr_error **err)
 {
@@ -194,7 +178,7 @@ static int tar_layer(struct saver *sv, const char *diff_id, int tmp, struct save
         if (n == 0)
             break;
         image_hasher_update(h, sv->buf, (size_t)n);
-        if (write_all(tmp, sv->buf, (size_t)n) < 0) {
+        if (ctr_write_all(tmp, sv->buf, (size_t)n) < 0) {
             r = ctr_error_errno(err, "write a temporary copy of the layer");
             break;
         }

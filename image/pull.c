@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "images.h"
 #include "manifest.h"
 #include "pull.h"
@@ -253,23 +254,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 struct layer_feed {
     struct puller *p;
     const struct image_descriptor *layer;
@@ -287,7 +271,7 @@ static int pipe_sink(void *arg, const void *data, size_t len, struct ctr_error *
     struct layer_feed *f = arg;
     double now;
 
-    if (write_all(f->fd, data, len) < 0)
+    if (ctr_write_all(f->fd, data, len) < 0)
         return ctr_error_errno(err, "feed the layer to the unpacker");
     f->bytes += (int64_t)len;
     if (f->p->opts->progress == NULL)

@@ -47,6 +47,7 @@
 #include <archive_entry.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "quote.h"
 #include "unpack.h"
 #include "xalloc.h"
@@ -55,7 +56,6 @@
 #define MAX_ENTRIES (1UL << 20)
 
 /* How deep a directory being replaced may be (each level holds a DIR stream). */
-#define MAX_REMOVE_DEPTH 512
 
 /* Far more than any file carries (security.capability, an ACL or two, user.* tags). */
 #define MAX_XATTRS 128
@@ -460,38 +460,6 @@ static int open_parent(struct unpacker *u, struct entry *e, struct ctr_error **e
     return steal_fd(&cur);
 }
 
-/* Removes `name` in `dfd` and, for a directory, all below it, never following a symlink. */
-static int remove_tree(int dfd, const char *name, int depth)
-{
-    struct dirent *de;
-    struct stat st;
-
-    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return errno == ENOENT ? 0 : -1;
-    if (!S_ISDIR(st.st_mode))
-        return unlinkat(dfd, name, 0);
-    if (depth > MAX_REMOVE_DEPTH) {
-        errno = ELOOP;
-        return -1;
-    }
-    cleanup_close int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    cleanup_dir DIR *d = fdopendir(fd);
-    if (d == NULL)
-        return -1;
-    steal_fd(&fd);
-    while ((errno = 0, de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        if (remove_tree(dirfd(d), de->d_name, depth + 1) < 0)
-            return -1;
-    }
-    if (errno != 0)
-        return -1;
-    return unlinkat(dfd, name, AT_REMOVEDIR);
-}
-
 /*
  * Clears the way for an entry at `name`: a later entry replaces an earlier one.  Returns 1 when
  * an existing directory stays (keep_dir), 0 when the name is free, -1 on error.
@@ -507,8 +475,8 @@ static int make_room(int parent, struct entry *e, int keep_dir, struct ctr_error
     }
     if (S_ISDIR(st.st_mode) && keep_dir)
         return 1;
-    if (remove_tree(parent, e->name, 0) < 0)
-        return ctr_error_errno(err, "layer entry '%s': remove what it replaces", e->quoted);
+    if (ctr_remove_tree_at(parent, e->name, err) < 0)
+        return ctr_error_wrap(err, "layer entry '%s': remove what it replaces", e->quoted);
     return 0;
 }
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -117,4 +118,66 @@ char *ctr_find_program(const char *name)
             return steal_pointer(&full);
     }
     return NULL;
+}
+
+int ctr_write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+#define REMOVE_DEPTH_MAX 512
+
+/* -1 with errno; the public wrapper words the error. */
+static int remove_tree(int dfd, const char *name, int depth)
+{
+    struct dirent *de;
+    struct stat st;
+
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(st.st_mode))
+        return unlinkat(dfd, name, 0);
+    if (depth > REMOVE_DEPTH_MAX) {
+        errno = ELOOP;
+        return -1;
+    }
+    /* Without CAP_DAC_OVERRIDE a 0555 or 0000 directory cannot be emptied; EPERM means it is
+     * not ours to change, and then opening or unlinking reports the real problem. */
+    if ((st.st_mode & 0700) != 0700 && fchmodat(dfd, name, 0700, 0) < 0 && errno != EPERM)
+        return -1;
+    cleanup_close int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    cleanup_dir DIR *d = fdopendir(fd);
+    if (d == NULL)
+        return -1;
+    steal_fd(&fd);
+    while ((errno = 0, de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (remove_tree(dirfd(d), de->d_name, depth + 1) < 0)
+            return -1;
+    }
+    if (errno != 0)
+        return -1;
+    return unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+int ctr_remove_tree_at(int dfd, const char *name, struct ctr_error **err)
+{
+    if (remove_tree(dfd, name, 0) < 0)
+        return ctr_error_errno(err, "remove '%s'", name);
+    return 0;
 }

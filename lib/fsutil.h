@@ -25,6 +25,20 @@ int ctr_mkdir_private(const char *path, uid_t uid, struct ctr_error **err);
 /* The check alone, for a path that must already exist.  `what` names it in the message. */
 int ctr_check_owned(const char *path, const char *what, uid_t uid, struct ctr_error **err);
 
+/*
+ * write(2) until all of `len` is written, retrying on EINTR.  Like write(2) it returns -1 with
+ * errno set: callers say what they were writing.
+ */
+int ctr_write_all(int fd, const void *data, size_t len);
+
+/*
+ * Removes `name` under directory `dfd` and, for a directory, everything below it, never
+ * following a symlink (each level is opened O_NOFOLLOW relative to its parent).  Directories
+ * a layer made unreadable (mode 0000, 0555) are opened up first.  A missing `name` is fine.
+ * Refuses trees deeper than 512 levels (ELOOP) rather than exhausting fds or the stack.
+ */
+int ctr_remove_tree_at(int dfd, const char *name, struct ctr_error **err);
+
 /* Searches $PATH (or a default when unset) for an executable `name`; NULL when not found. */
 char *ctr_find_program(const char *name);
 

@@ -577,43 +577,6 @@ static void overlay_child(int fd, int go, const void *arg)
     child_ok(fd, userxattr);
 }
 
-/*
- * Removes `name` (relative to `dfd`) and everything below it.  Directories are made accessible
- * first: overlayfs leaves work/work with mode 000.  -1 with errno set on failure.
- */
-static int remove_tree(int dfd, const char *name, int depth)
-{
-    struct stat st;
-    struct dirent *ent;
-
-    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return errno == ENOENT ? 0 : -1;
-    if (!S_ISDIR(st.st_mode))
-        return unlinkat(dfd, name, 0);
-    if (depth > 16) {
-        errno = ELOOP;
-        return -1;
-    }
-    if ((st.st_mode & 0700) != 0700 && fchmodat(dfd, name, 0700, 0) < 0)
-        return -1;
-    cleanup_close int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    cleanup_dir DIR *d = fdopendir(fd);
-    if (d == NULL)
-        return -1;
-    steal_fd(&fd);
-    while ((errno = 0, ent = readdir(d)) != NULL) {
-        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-            continue;
-        if (remove_tree(dirfd(d), ent->d_name, depth + 1) < 0)
-            return -1;
-    }
-    if (errno != 0)
-        return -1;
-    return unlinkat(dfd, name, AT_REMOVEDIR);
-}
-
 static char *overlay_fix(const struct ctr_probe *p)
 {
     cleanup_free char *fs = NULL;
@@ -652,10 +615,17 @@ static int probe_overlay(struct ctr_probe *p, const char *scratch, uid_t uid, gi
             p->overlay.fix = overlay_fix(p);
     }
     /* The child's mount namespace died with it, so nothing is mounted here any more. */
-    if (remove_tree(AT_FDCWD, dir, 0) < 0) {
-        if (rc == 0)
-            return ctr_error_errno(err, "remove '%s'", dir);
-        log_debug("remove '%s': %s", dir, strerror(errno));
+    {
+        struct ctr_error *rm_err = NULL;
+
+        if (ctr_remove_tree_at(AT_FDCWD, dir, &rm_err) < 0) {
+            if (rc == 0) {
+                *err = rm_err;
+                return -1;
+            }
+            log_debug("%s", rm_err->msg);
+            ctr_error_free(rm_err);
+        }
     }
     return rc;
 }

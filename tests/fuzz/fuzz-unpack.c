@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "fuzz.h"
 #include "unpack.h"
 #include "xalloc.h"
@@ -37,34 +38,6 @@ static char *setup(int *ret_fd, struct stat *ret_planted)
         abort();
     close(fd);
     return scratch;
-}
-
-static int remove_tree(int dfd, const char *name)
-{
-    struct dirent *de;
-    struct stat st;
-
-    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return errno == ENOENT ? 0 : -1;
-    if (!S_ISDIR(st.st_mode))
-        return unlinkat(dfd, name, 0);
-    /* A layer's 0000 directories, when not root. */
-    if (fchmodat(dfd, name, 0700, 0) < 0 && errno != EPERM)
-        return -1;
-    cleanup_close int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    cleanup_dir DIR *d = fdopendir(fd);
-    if (d == NULL)
-        return -1;
-    steal_fd(&fd);
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        if (remove_tree(dirfd(d), de->d_name) < 0)
-            return -1;
-    }
-    return unlinkat(dfd, name, AT_REMOVEDIR);
 }
 
 /* scratch holds exactly "layer" and "outside", and outside/ exactly the untouched file. */
@@ -118,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 0 && strncmp(res.diff_id, "sha256:", 7) != 0)
         __builtin_trap();
     check_outside(scratch_fd, &planted);
-    if (remove_tree(AT_FDCWD, scratch) < 0)
+    if (ctr_remove_tree_at(AT_FDCWD, scratch, NULL) < 0)
         abort();
     return 0;
 }

@@ -407,37 +407,9 @@ static char *list_dir(const char *dir)
     return out;
 }
 
-static int remove_tree(int dfd, const char *name)
-{
-    struct dirent *de;
-    struct stat st;
-
-    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return errno == ENOENT ? 0 : -1;
-    if (!S_ISDIR(st.st_mode))
-        return unlinkat(dfd, name, 0);
-    /* A layer's 0555 or 0000 directories, for a remover without CAP_DAC_OVERRIDE. */
-    if (fchmodat(dfd, name, 0700, 0) < 0 && errno != EPERM)
-        return -1;
-    cleanup_close int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    cleanup_dir DIR *d = fdopendir(fd);
-    if (d == NULL)
-        return -1;
-    steal_fd(&fd);
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        if (remove_tree(dirfd(d), de->d_name) < 0)
-            return -1;
-    }
-    return unlinkat(dfd, name, AT_REMOVEDIR);
-}
-
 static int remove_child(void *arg)
 {
-    return remove_tree(AT_FDCWD, arg) < 0 ? 1 : 0;
+    return ctr_remove_tree_at(AT_FDCWD, arg, NULL) < 0 ? 1 : 0;
 }
 
 /*
@@ -467,7 +439,7 @@ static void teardown(struct ctx *c)
     if (c->in_ns)
         ASSERT_INT_EQ(run_in_ns(c, remove_child, c->scratch), 0);
     else
-        ASSERT_INT_EQ(remove_tree(AT_FDCWD, c->scratch), 0);
+        ASSERT_INT_EQ(ctr_remove_tree_at(AT_FDCWD, c->scratch, NULL), 0);
     ctr_idmaps_clear(&c->maps);
     free(c->scratch);
     free(c->layer);
