@@ -14,29 +14,6 @@ USER_PASS='s3cret pass'
 TOKEN_SERVICE=ctr-test-registry
 TOKEN_ISSUER=ctr-test-issuer
 
-# _ours PID DIR: PID is alive and its command line names DIR (not a recycled pid).
-_ours() {
-	local cmd
-	[[ "$1" =~ ^[0-9]+$ && -n "$2" ]] || return 1
-	cmd="$(tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline")" || return 1
-	[[ "$cmd" == *"$2"* ]]
-}
-
-# stop_server PID DIR: SIGTERM (SIGKILL after 5 s) a server this file started, and reap it.
-stop_server() {
-	local pid="$1" dir="$2" i
-	_ours "$pid" "$dir" || return 0
-	kill "$pid" 2>/dev/null || true
-	for ((i = 0; i < 50; i++)); do
-		_ours "$pid" "$dir" || break
-		sleep 0.1
-	done
-	if _ours "$pid" "$dir"; then
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
-}
-
 # wait_for_line FILE PID WHAT: wait (up to 10 s) until PID has written a line to FILE.
 wait_for_line() {
 	local i
@@ -128,8 +105,8 @@ setup_file() {
 
 teardown_file() {
 	local kind pids=() dirs=() i left=""
-	stop_server "${TOKEN_PID:-}" "${WORK_DIR:-}"
-	stop_server "${FAULTY_PID:-}" "${WORK_DIR:-}"
+	fixture_stop "${TOKEN_PID:-}" "${WORK_DIR:-}"
+	fixture_stop "${FAULTY_PID:-}" "${WORK_DIR:-}"
 	pids+=("${TOKEN_PID:-}" "${FAULTY_PID:-}")
 	dirs+=("${WORK_DIR:-}" "${WORK_DIR:-}")
 	for kind in BASIC TOKEN; do
@@ -142,7 +119,7 @@ teardown_file() {
 	done
 	# Every server this file started is gone.
 	for i in "${!pids[@]}"; do
-		if [[ -n "${pids[$i]}" && -n "${dirs[$i]}" ]] && _ours "${pids[$i]}" "${dirs[$i]}"; then
+		if [[ -n "${pids[$i]}" && -n "${dirs[$i]}" ]] && fixture_is_ours "${pids[$i]}" "${dirs[$i]}"; then
 			left+=" ${pids[$i]}"
 		fi
 	done
