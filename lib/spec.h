@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CTR_LIB_SPEC_H
+#define CTR_LIB_SPEC_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+/*
+ * What a container is started from: the validated plan that `ctr create`/`ctr run` build from
+ * the image config and the command line, stored with the container (as JSON, by storage/) and
+ * carried out by the runtime.  Every string is owned by the spec; ctr_spec_clear() frees it.
+ */
+enum ctr_mount_kind {
+    CTR_MOUNT_BIND,  /* -v HOST:CTR[:ro|rw] */
+    CTR_MOUNT_TMPFS, /* --tmpfs PATH[:opts] */
+};
+
+struct ctr_mount_spec {
+    enum ctr_mount_kind kind;
+    char *source;      /* absolute host path (bind), NULL for tmpfs */
+    char *destination; /* absolute path inside the container, normalised */
+    int readonly;
+    char *data; /* tmpfs: "size=...,mode=..." as the kernel takes it (flags split out); NULL */
+    unsigned long flags; /* MS_NOSUID, MS_NODEV, MS_NOEXEC, ... from the options */
+};
+
+struct ctr_spec {
+    char **argv; /* the process: entrypoint + cmd, at least one element */
+    char **env;  /* KEY=VALUE */
+    char *cwd;   /* absolute path inside the container */
+    char *user;  /* as given: "NAME|UID[:GROUP|GID]"; resolved in the container's /etc/passwd */
+    char *hostname;
+    struct ctr_mount_spec *mounts;
+    size_t n_mounts;
+    int tty;               /* -t */
+    int interactive;       /* -i */
+    int init;              /* --init */
+    int remove;            /* --rm */
+    int stop_signal;       /* signal number */
+    unsigned stop_timeout; /* seconds */
+    char *network;         /* "none" or "host" */
+    char **labels;         /* KEY=VALUE, from the image config and --label */
+};
+
+/* Frees what *spec owns and zeroes it; NULL and a half-built spec are fine. */
+void ctr_spec_clear(struct ctr_spec *spec);
+
+/*
+ * -v/--volume HOST:CTR[:OPTIONS], OPTIONS a comma list of ro, rw, nosuid, suid, nodev, dev,
+ * noexec, exec, z, Z (z/Z accepted and ignored without SELinux).  An option given twice, or
+ * two that exclude each other (ro and rw, nosuid and suid, ...), is an error, as in Podman.
+ * HOST must be absolute (named and anonymous volumes are not supported: the error says so);
+ * CTR must be absolute and not "/"; both are normalised (no "..", no "//", no trailing "/").
+ * ret->flags holds MS_NOSUID, MS_NODEV and MS_NOEXEC; ro sets ret->readonly (not MS_RDONLY).
+ * The error names the part that is wrong.  *ret is written only on success.
+ */
+int ctr_parse_volume(const char *arg, struct ctr_mount_spec *ret, struct ctr_error **err);
+
+/*
+ * --tmpfs PATH[:OPTIONS], as Podman: rw,nosuid,nodev,noexec unless an option says otherwise
+ * (ro, rw, nosuid, suid, nodev, dev, noexec, exec; the same conflicts as for volumes).  The
+ * tmpfs(5) options size=N[kmgtpe|%], nr_inodes=N[kmgtpe], mode=OCTAL (at most 07777), uid=N and
+ * gid=N are checked and go to ret->data in the order given, NULL when there are none.  Unlike
+ * Podman, the image's content under PATH is not copied up (no "tmpcopyup").
+ */
+int ctr_parse_tmpfs(const char *arg, struct ctr_mount_spec *ret, struct ctr_error **err);
+/* Frees what *m owns and zeroes it; NULL and a zeroed struct are fine. */
+void ctr_mount_spec_clear(struct ctr_mount_spec *m);
+
+/*
+ * An absolute path normalised lexically: "//a/./b/../c/" is "/a/c"; ".." never climbs above
+ * "/".  NULL (EINVAL) for a relative path.  The caller frees.
+ */
+char *ctr_path_normalise(const char *path, struct ctr_error **err);
+
+/*
+ * A signal by name or number: "TERM", "SIGTERM", "sigterm", "15", "RTMIN+3", "RTMAX-2" (real-
+ * time signals numbered as Docker and glibc do: RTMIN 34, RTMAX 64), a number from 1 to 64.
+ * -1 with *err set for anything else (the message lists a few valid names).
+ */
+int ctr_parse_signal(const char *arg, struct ctr_error **err);
+/*
+ * "SIGTERM" for 15; "SIGRTMIN+3" for 37, "SIGRTMAX-1" for 63 (as `kill -l`); NULL for 32 and
+ * 33 (glibc's own) and numbers outside 1..64.  A static string.
+ */
+const char *ctr_signal_name(int sig);
+
+/*
+ * One line of an --env-file (Docker's format): "KEY=VALUE" as is, "KEY" alone takes KEY from
+ * `lookup` (the caller's environment; skipped when unset: *ret is NULL), blank lines and lines
+ * starting with '#' give *ret NULL.  Leading whitespace and a final "\n" or "\r\n" are dropped;
+ * the value is kept as is.  A KEY with whitespace or '=' first is an error naming the line.
+ * The caller frees *ret.
+ */
+int ctr_parse_env_line(const char *line, const char *(*lookup)(const char *key), char **ret,
+                       struct ctr_error **err);
+
+/*
+ * Sets KEY=VALUE in the NULL-terminated, heap-allocated vector *env (replacing an existing
+ * KEY, else appending).  `kv` without '=' takes the value from `lookup` and is skipped when
+ * unset, as Podman's -e KEY does.
+ */
+void ctr_env_set(char ***env, const char *kv, const char *(*lookup)(const char *key));
+
+#endif
