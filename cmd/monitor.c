@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ctr-monitor: watches one detached container for as long as it runs, so it links only libc
+ * and lib/ctrlog.c and keeps its buffers static (it stays under 2 MiB resident; ctr itself
+ * maps some 14 MiB of libraries).
+ *
+ *     ctr-monitor CTR_BINARY ROOT RUNROOT ID PID LOGFILE LOG_MAX_BYTES
+ *
+ * ctr forks a process that starts the container's init PID as its child and then execs this
+ * program, keeping its pid, so PID is our child and waitpid() works.  Inherited fds:
+ *
+ *     0, 1, 2  /dev/null
+ *     3        the container's stdout: the read end of a pipe, or the pty master with a tty
+ *     4        the container's stderr read end; not open with a tty (everything is stdout)
+ *
+ * Each line read is appended to LOGFILE in the k8s-file format (ctrlog.h).  When a record
+ * would take LOGFILE past LOG_MAX_BYTES (0: no limit), LOGFILE becomes LOGFILE.1, replacing
+ * it, and a new LOGFILE starts.  SIGTERM, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to PID;
+ * SIGHUP, SIGINT and SIGPIPE are ignored.
+ *
+ * When PID has exited and fds 3 and 4 reached end of file (or 2 s later), the monitor execs
+ *
+ *     CTR_BINARY with argv {"ctr-container-exited", ROOT, RUNROOT, ID, PID, STATUS}
+ *
+ * STATUS being the exit code as a shell reports it (128 + signal when killed).  The signal
+ * mask and SIGPIPE are restored first; SIGHUP and SIGINT stay ignored across the exec, so a
+ * closing session cannot interrupt the clean-up halfway.  If the monitor dies instead, the
+ * container dies with it: ctr sets PR_SET_PDEATHSIG on it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include "ctrlog.h"
+
+/* A line longer than this is logged in pieces marked P, as conmon does. */
+#define LINE_MAX_BYTES (16 * 1024)
+/* After the init exits the kernel kills the rest of its pid namespace; wait no longer. */
+#define DRAIN_TIMEOUT_MS 2000
+
+struct stream {
+    int fd; /* -1 once at end of file */
+    enum ctr_log_stream id;
+    size_t len;
+    char buf[LINE_MAX_BYTES];
+};
+
+/* Set up in main(): an initialiser would put the 32 KiB in the binary's data, not in bss. */
+static struct stream streams[2];
+static const char *log_path;
+static char log_path_old[PATH_MAX];
+static unsigned long long log_max;
+static unsigned long long log_size;
+static int log_fd = -1;
+
+static void warn(const char *what)
+{
+    /* stderr is /dev/null when ctr starts us; the message is for someone running us by hand. */
+    fprintf(stderr, "ctr-monitor: %s: %s\n", what, strerror(errno));
+}
+
+static void open_log(void)
+{
+    struct stat st;
+
+    log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    /* Without a log the container still runs: its output is read and dropped. */
+    if (log_fd < 0)
+        warn(log_path);
+    log_size = log_fd >= 0 && fstat(log_fd, &st) == 0 ? (unsigned long long)st.st_size : 0;
+}
+
+static void write_record(enum ctr_log_stream id, const char *data, size_t len, int partial)
+{
+    char prefix[CTR_LOGLINE_PREFIX_MAX];
+    struct timespec ts;
+    struct iovec iov[3];
+    ssize_t n;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    iov[0].iov_base = prefix;
+    iov[0].iov_len =
+            ctr_logline_prefix(prefix, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, id, partial);
+    iov[1].iov_base = (void *)data;
+    iov[1].iov_len = len;
+    iov[2].iov_base = (void *)"\n";
+    iov[2].iov_len = 1;
+    /* A record alone larger than the limit still goes into a fresh file, whole. */
+    if (log_max > 0 && log_size > 0 && log_size + iov[0].iov_len + len + 1 > log_max) {
+        if (rename(log_path, log_path_old) < 0)
+            warn(log_path_old);
+        if (log_fd >= 0)
+            close(log_fd);
+        open_log();
+    }
+    if (log_fd < 0)
+        return;
+    /* A full disk drops records rather than blocking the container on a full pipe. */
+    do
+        n = writev(log_fd, iov, 3);
+    while (n < 0 && errno == EINTR);
+    if (n > 0)
+        log_size += (unsigned long long)n;
+}
+
+/* Logs every complete line in the buffer, or all of a full buffer as one partial line. */
+static void log_lines(struct stream *s)
+{
+    char *start = s->buf, *nl;
+
+    while ((nl = memchr(start, '\n', s->len - (size_t)(start - s->buf))) != NULL) {
+        write_record(s->id, start, (size_t)(nl - start), 0);
+        start = nl + 1;
+    }
+    s->len -= (size_t)(start - s->buf);
+    memmove(s->buf, start, s->len);
+    if (s->len == sizeof(s->buf)) {
+        write_record(s->id, s->buf, s->len, 1);
+        s->len = 0;
+    }
+}
+
+/* End of file: the last bytes without a newline become a partial line, as in Podman. */
+static void close_stream(struct stream *s)
+{
+    if (s->len > 0)
+        write_record(s->id, s->buf, s->len, 1);
+    s->len = 0;
+    close(s->fd);
+    s->fd = -1;
+}
+
+static void read_stream(struct stream *s)
+{
+    ssize_t n = read(s->fd, s->buf + s->len, sizeof(s->buf) - s->len);
+
+    if (n > 0) {
+        s->len += (size_t)n;
+        log_lines(s);
+    } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+        /* A pty master reads EIO once the slave side is closed: that is its end of file. */
+        close_stream(s);
+    }
+}
+
+/* Reaps every exited child; returns 1 when the container was among them. */
+static int reap(pid_t container, int *status)
+{
+    int st, found = 0;
+    pid_t pid;
+
+    while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+        if (pid == container) {
+            *status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+            found = 1;
+        }
+    }
+    return found;
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int parse_number(const char *s, unsigned long long max, unsigned long long *ret)
+{
+    char *end;
+
+    errno = 0;
+    *ret = strtoull(s, &end, 10);
+    return errno == 0 && end != s && *end == '\0' && s[0] != '-' && *ret <= max ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    static const int forwarded[] = {SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2};
+    unsigned long long pid_arg;
+    sigset_t mask, old_mask;
+    long long deadline = 0;
+    int sfd, status = 0, exited = 0;
+    pid_t container;
+    char status_str[16];
+
+    if (argc != 8 || parse_number(argv[5], INT_MAX, &pid_arg) < 0 || pid_arg == 0 ||
+        parse_number(argv[7], ULLONG_MAX, &log_max) < 0) {
+        fprintf(stderr, "usage: ctr-monitor CTR_BINARY ROOT RUNROOT ID PID LOGFILE "
+                        "LOG_MAX_BYTES\n");
+        return 2;
+    }
+    container = (pid_t)pid_arg;
+    log_path = argv[6];
+    if (snprintf(log_path_old, sizeof(log_path_old), "%s.1", log_path) >= PATH_MAX) {
+        errno = ENAMETOOLONG;
+        warn(log_path);
+        return 2;
+    }
+    prctl(PR_SET_NAME, "ctr-monitor", 0, 0, 0);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+
+    /* Blocked signals are queued even when their action is to ignore them, like SIGCHLD's. */
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD);
+    for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+        sigaddset(&mask, forwarded[i]);
+    sigprocmask(SIG_BLOCK, &mask, &old_mask);
+    sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sfd < 0) {
+        warn("signalfd");
+        return 1;
+    }
+    streams[0].fd = 3;
+    streams[0].id = CTR_LOG_STDOUT;
+    streams[1].fd = 4;
+    streams[1].id = CTR_LOG_STDERR;
+    for (size_t i = 0; i < 2; i++) {
+        if (fcntl(streams[i].fd, F_SETFL, O_NONBLOCK) < 0)
+            streams[i].fd = -1; /* EBADF: fd 4 with a tty */
+    }
+    open_log();
+
+    /* The container may have exited before SIGCHLD was blocked: look once before waiting. */
+    exited = reap(container, &status);
+    if (exited)
+        deadline = now_ms() + DRAIN_TIMEOUT_MS;
+    for (;;) {
+        struct pollfd pfd[3] = {{.fd = sfd, .events = POLLIN}};
+        struct stream *polled[3] = {NULL};
+        struct signalfd_siginfo si;
+        int nfds = 1, timeout = -1, chld = 0;
+
+        for (size_t i = 0; i < 2; i++) {
+            if (streams[i].fd >= 0) {
+                polled[nfds] = &streams[i];
+                pfd[nfds++] = (struct pollfd){.fd = streams[i].fd, .events = POLLIN};
+            }
+        }
+        if (exited) {
+            long long left = deadline - now_ms();
+
+            if (nfds == 1 || left <= 0)
+                break;
+            timeout = (int)left;
+        }
+        if (poll(pfd, (nfds_t)nfds, timeout) < 0) {
+            if (errno == EINTR || errno == EAGAIN || errno == ENOMEM)
+                continue;
+            warn("poll");
+            return 1;
+        }
+        while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+            if (si.ssi_signo == SIGCHLD)
+                chld = 1;
+            else if (!exited) /* once reaped, the pid may be another process's */
+                kill(container, (int)si.ssi_signo);
+        }
+        if (chld && reap(container, &status) && !exited) {
+            exited = 1;
+            deadline = now_ms() + DRAIN_TIMEOUT_MS;
+        }
+        for (int i = 1; i < nfds; i++) {
+            if (pfd[i].revents != 0)
+                read_stream(polled[i]);
+        }
+    }
+
+    /* Past the deadline a stream still open (a process outside the pid namespace holds it). */
+    for (size_t i = 0; i < 2; i++) {
+        if (streams[i].fd >= 0)
+            close_stream(&streams[i]);
+    }
+    if (log_fd >= 0)
+        close(log_fd);
+    close(sfd);
+    snprintf(status_str, sizeof(status_str), "%d", status);
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    char *args[] = {
+            (char *)"ctr-container-exited", argv[2], argv[3], argv[4], argv[5], status_str, NULL};
+    execv(argv[1], args);
+    warn(argv[1]);
+    return 1;
+}
