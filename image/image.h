@@ -9,8 +9,8 @@ const char *image_jansson_version(void);
 const char *image_libcrypto_version(void);
 
 /*
- * Sets up the libraries the image code needs (curl's global state) once per process, before
- * any thread exists.  Returns -1 and a message in *ret_msg only when curl cannot start.
+ * Kept for the callers' sake: libcurl, libarchive and libcrypto are loaded on first use (see
+ * dl.h), and curl's global state is set up then, so this costs nothing and returns 0.
  */
 int image_global_init(const char **ret_msg);
 
