@@ -89,18 +89,31 @@ char *cmd_registry_domain(const char *cmd, const char *arg, struct ctr_error **e
 void cmd_print_help(const char *help);
 
 /* Subcommand entry points. */
+int cmd_container(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_create(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_exec(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_help(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_image(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_images(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_info(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_inspect(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_kill(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_load(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_login(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_logout(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_logs(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_ps(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_pull(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_restart(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_rm(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_rmi(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_run(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_save(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_start(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_stop(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_tag(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_version(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_wait(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 
 /* Prints the version report (shared by `ctr version` and `ctr --version`). */
 int cmd_version_print(enum cmd_format format, struct ctr_error **err);

@@ -11,6 +11,7 @@
 #include "image-archive.h"
 #include "cleanup.h"
 #include "cmd.h"
+#include "container.h"
 #include "image.h"
 #include "pull.h"
 #include "log.h"
@@ -21,19 +22,34 @@
  * here; help, completions and man pages are made from this table so they cannot drift.
  */
 const struct ctr_command ctr_commands[] = {
+        {"container", cmd_container, CMD_NEEDS_STORE,
+         "Manage containers (create, exec, inspect, kill, logs, ls, prune, rm, run, start, stop, "
+         "wait)"},
+        {"create", cmd_create, CMD_NEEDS_STORE, "Create a container without starting it"},
+        {"exec", cmd_exec, CMD_NEEDS_STORE, "Run a command in a running container"},
         {"help", cmd_help, 0, "Show help for ctr or one of its commands"},
         {"image", cmd_image, CMD_NEEDS_STORE, "Manage images (inspect, ls, prune, pull, rm, tag)"},
         {"images", cmd_images, CMD_NEEDS_STORE, "List images"},
         {"info", cmd_info, CMD_NEEDS_STORE,
          "Show what this host and user can run, and what to fix"},
+        {"inspect", cmd_inspect, CMD_NEEDS_STORE, "Show containers' configuration and state"},
+        {"kill", cmd_kill, CMD_NEEDS_STORE, "Send a signal to running containers"},
         {"load", cmd_load, CMD_NEEDS_STORE, "Load images from a docker-archive or an OCI archive"},
         {"login", cmd_login, 0, "Log in to a registry and store the credentials"},
         {"logout", cmd_logout, 0, "Remove the credentials stored for a registry"},
+        {"logs", cmd_logs, CMD_NEEDS_STORE, "Show the output of a container"},
+        {"ps", cmd_ps, CMD_NEEDS_STORE, "List containers"},
         {"pull", cmd_pull, CMD_NEEDS_STORE, "Pull images from a registry"},
+        {"restart", cmd_restart, CMD_NEEDS_STORE, "Stop containers and start them again"},
+        {"rm", cmd_rm, CMD_NEEDS_STORE, "Remove containers"},
         {"rmi", cmd_rmi, CMD_NEEDS_STORE, "Remove images"},
+        {"run", cmd_run, CMD_NEEDS_STORE, "Create a container from an image and start it"},
         {"save", cmd_save, CMD_NEEDS_STORE, "Save images to a docker-archive or an OCI archive"},
+        {"start", cmd_start, CMD_NEEDS_STORE, "Start created or exited containers"},
+        {"stop", cmd_stop, CMD_NEEDS_STORE, "Stop running containers"},
         {"tag", cmd_tag, CMD_NEEDS_STORE, "Give an image another name"},
         {"version", cmd_version, 0, "Show the version of ctr and its libraries"},
+        {"wait", cmd_wait, CMD_NEEDS_STORE, "Wait for containers to exit and print their codes"},
         {NULL, NULL, 0, NULL},
 };
 
@@ -240,6 +256,8 @@ static int helper_main(int argc, char **argv, int *ret_status)
         *ret_status = image_helper_remove_main(argc, argv);
     else if (strcmp(base, IMAGE_HELPER_TAR) == 0)
         *ret_status = image_helper_tar_main(argc, argv);
+    else if (strcmp(base, CONTAINER_EXITED_HELPER) == 0)
+        *ret_status = container_exited_main(argc, argv);
     else
         return 0;
     return 1;

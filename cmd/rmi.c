@@ -7,6 +7,7 @@
 
 #include "cleanup.h"
 #include "cmd.h"
+#include "container.h"
 #include "containers.h"
 #include "images.h"
 #include "lookup.h"
@@ -25,19 +26,21 @@ static const char usage[] =
         "  -f, --force   remove images even when containers use them\n"
         "  -h, --help    print this help\n";
 
-/*
- * rmi -f removes the containers made from the image first, as Podman does.  Today a container
- * is only its row; when containers get directories and processes this must become the same
- * removal as 'ctr rm -f'.
- */
-static int remove_containers(struct storage *s, const char *image_id, struct ctr_error **err)
+/* rmi -f removes the containers made from the image first (as 'ctr rm -f'), as Podman does. */
+static int remove_containers(struct ctr_ctx *ctx, const char *image_id, struct ctr_error **err)
 {
     cleanup_strv char **ids = NULL;
 
-    if (storage_image_containers(s, image_id, &ids, err) < 0)
+    if (storage_image_containers(ctx->store, image_id, &ids, err) < 0)
         return -1;
     for (char **id = ids; *id != NULL; id++) {
-        if (storage_container_delete(s, *id, err) < 0)
+        struct storage_container c = {0};
+        int r = storage_container_find(ctx->store, *id, &c, err);
+
+        if (r == 0)
+            r = container_remove(ctx, &c, 1, err);
+        storage_container_clear(&c);
+        if (r < 0)
             return -1;
         printf("Removed container: %s\n", *id);
     }
@@ -45,8 +48,9 @@ static int remove_containers(struct storage *s, const char *image_id, struct ctr
 }
 
 /* Removes one image as the user named it; prints what it did as Podman does. */
-static int remove_one(struct storage *s, const char *key, int force, struct ctr_error **err)
+static int remove_one(struct ctr_ctx *ctx, const char *key, int force, struct ctr_error **err)
 {
+    struct storage *s = ctx->store;
     struct storage_image *img = NULL;
     cleanup_free char *name = NULL;
     int users, r;
@@ -74,7 +78,7 @@ static int remove_one(struct storage *s, const char *key, int force, struct ctr_
         storage_image_free(img);
         return -1;
     }
-    r = users > 0 ? remove_containers(s, img->id, err) : 0;
+    r = users > 0 ? remove_containers(ctx, img->id, err) : 0;
     if (r == 0)
         r = storage_image_delete(s, img->id, err);
     if (r == 0) {
@@ -128,11 +132,11 @@ int cmd_rmi(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
         if (storage_image_list(s, &list, &n, err) < 0)
             return -1;
         for (size_t i = 0; i < n && status == 0; i++)
-            status = remove_one(s, list[i]->id, force, err);
+            status = remove_one(ctx, list[i]->id, force, err);
         storage_image_list_free(list, n);
     }
     for (int i = optind; i < argc && status == 0; i++)
-        status = remove_one(s, argv[i], force, err);
+        status = remove_one(ctx, argv[i], force, err);
     /* Layers go after the rows, even when a later name failed: nothing is left half-used. */
     if (image_store_ns_init(&ns, &gc_err) == 0)
         image_collect_layers(s, &ns, &gc_err);

@@ -362,7 +362,7 @@ static int is_self_map(const struct ctr_idmap *m, size_t n, unsigned long id)
  * access a negative group ACL denies).  Anything else goes through the setuid helpers, which
  * check /etc/subuid and /etc/subgid.
  */
-static int write_maps(pid_t pid, const struct ctr_idmaps *maps, struct ctr_error **err)
+int ctr_userns_write_maps(pid_t pid, const struct ctr_idmaps *maps, struct ctr_error **err)
 {
     int root = geteuid() == 0;
     int self_uid = is_self_map(maps->uid, maps->n_uid, geteuid());
@@ -428,7 +428,7 @@ int ctr_userns_spawn(const struct ctr_idmaps *maps, int extra_flags, int (*fn)(v
         ctr_error_errnum(err, value, "create a user namespace (unshare)");
         goto fail;
     }
-    if (write_maps(pid, maps, err) < 0)
+    if (ctr_userns_write_maps(pid, maps, err) < 0)
         goto fail;
     /* One byte on `go` releases the child. */
     if (write(go_w, "g", 1) != 1) {

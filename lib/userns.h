@@ -53,6 +53,13 @@ void ctr_idmaps_clear(struct ctr_idmaps *m);
 int ctr_userns_spawn(const struct ctr_idmaps *maps, int extra_flags, int (*fn)(void *arg),
                      void *arg, pid_t *ret_pid, struct ctr_error **err);
 
+/*
+ * Writes `maps` as the uid and gid maps of `pid`, a process in a new user namespace: itself for
+ * root or the single mapping of the caller's own ids (denying setgroups), else through the
+ * setuid newuidmap and newgidmap, whose message becomes the error.
+ */
+int ctr_userns_write_maps(pid_t pid, const struct ctr_idmaps *maps, struct ctr_error **err);
+
 /* Loads the calling user's rootless mapping from /etc/subuid and /etc/subgid. */
 int ctr_idmaps_for_current_user(struct ctr_idmaps *ret, int *ret_has_ranges,
                                 struct ctr_error **err);

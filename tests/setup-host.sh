@@ -15,12 +15,12 @@ user=${CTR_TEST_USER:-ctrtest}
 # Build: compiler, cmake, pkg-config and the six libraries.  Run: newuidmap/newgidmap (uidmap),
 # network helpers.  Tests: bats, jq, sqlite3, a real registry, skopeo, busybox for images,
 # htpasswd (apache2-utils) for a registry that demands a login, podman for the archive round
-# trips (rootless, vfs storage).
+# trips (rootless, vfs storage), fuse-overlayfs for the fallback when overlayfs is refused.
 packages="build-essential cmake pkg-config clang-format
     libarchive-dev libcurl4-openssl-dev libjansson-dev libseccomp-dev libcap-dev libsqlite3-dev libssl-dev
     uidmap passt slirp4netns iproute2 util-linux
     bats jq curl sqlite3 python3 docker-registry skopeo busybox-static zstd ca-certificates
-    apache2-utils podman"
+    apache2-utils podman fuse-overlayfs"
 
 missing=""
 for p in $packages; do
@@ -67,5 +67,11 @@ if [ ! -c /dev/net/tun ]; then
 elif [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
     chmod 0666 /dev/net/tun
     echo "setup-host.sh: made /dev/net/tun usable by users"
+fi
+# fuse-overlayfs opens /dev/fuse in the container's user namespace; udev makes it 0666 on a
+# normal Debian system, a container or minimal VM may not have run udev.
+if [ -c /dev/fuse ] && [ "$(stat -c %a /dev/fuse)" != 666 ]; then
+    chmod 0666 /dev/fuse
+    echo "setup-host.sh: made /dev/fuse usable by users"
 fi
 echo "setup-host.sh: ready (test user '$user')"

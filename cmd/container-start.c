@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "container.h"
+#include "fsutil.h"
+#include "images.h"
+#include "proc.h"
+#include "runtime.h"
+#include "spawn.h"
+#include "xalloc.h"
+
+DEFINE_CLEANUP_FUNC(struct storage_image *, storage_image_free)
+
+/* A detached container's log is rotated when it reaches this size (one old file is kept). */
+#define LOG_MAX_BYTES (8 << 20)
+
+int container_start_failure_status(const struct ctr_error *err)
+{
+    switch (ctr_start_failure_of(err)) {
+    case CTR_START_NOT_FOUND:
+        return CTR_EXIT_NOT_FOUND;
+    case CTR_START_CANNOT_INVOKE:
+        return CTR_EXIT_CANNOT_INVOKE;
+    default:
+        return CTR_EXIT_ERROR;
+    }
+}
+
+char *container_monitor_path(struct ctr_error **err)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    char *dir, *path;
+
+    if (n < 0) {
+        ctr_error_errno(err, "find ctr's own binary");
+        return NULL;
+    }
+    self[n] = '\0';
+    dir = strrchr(self, '/');
+    *dir = '\0';
+    path = xasprintf("%s/ctr-monitor", self);
+    if (access(path, X_OK) == 0)
+        return path;
+    free(path);
+    path = xasprintf("%s/../libexec/ctr/ctr-monitor", self);
+    if (access(path, X_OK) == 0)
+        return path;
+    free(path);
+    ctr_error_set(err, ENOENT,
+                  "ctr-monitor is not installed beside ctr ('%s') or in '%s/../libexec/ctr': "
+                  "reinstall ctr",
+                  self, self);
+    return NULL;
+}
+
+/* The user namespace mapping: the user's ranges; real root keeps the host's ids. */
+static int container_maps(struct ctr_idmaps *ret, struct ctr_error **err)
+{
+    int has_ranges;
+
+    if (geteuid() == 0) {
+        ret->uid = xcalloc(1, sizeof(*ret->uid));
+        ret->gid = xcalloc(1, sizeof(*ret->gid));
+        ret->uid[0] = (struct ctr_idmap){0, 0, 4294967295UL};
+        ret->gid[0] = (struct ctr_idmap){0, 0, 4294967295UL};
+        ret->n_uid = ret->n_gid = 1;
+        return 0;
+    }
+    if (ctr_idmaps_for_current_user(ret, &has_ranges, err) < 0)
+        return -1;
+    if (!has_ranges)
+        fprintf(stderr, "ctr: warning: you have no subordinate id ranges: the container gets "
+                        "only your own id, as root (see 'ctr info')\n");
+    return 0;
+}
+
+/* Everything ctr_container_start needs besides the stdio. */
+struct plan {
+    struct ctr_spec spec;
+    struct ctr_idmaps maps;
+    struct container_dirs dirs;
+    char **lowerdirs;
+    char *fuse_overlayfs;
+    char *copied;
+    struct ctr_start start;
+};
+
+static void print_warning(void *arg, const char *msg)
+{
+    (void)arg;
+    fprintf(stderr, "ctr: warning: %s\n", msg);
+}
+
+static void plan_clear(struct plan *p)
+{
+    ctr_spec_clear(&p->spec);
+    ctr_idmaps_clear(&p->maps);
+    container_dirs_clear(&p->dirs);
+    strv_free(p->lowerdirs);
+    free(p->fuse_overlayfs);
+    free(p->copied);
+    memset(p, 0, sizeof(*p));
+}
+
+static int plan_init(struct storage *s, const struct storage_container *c, struct plan *p,
+                     struct ctr_error **err)
+{
+    cleanup_with(storage_image_freep) struct storage_image *img = NULL;
+    const char *fallback = getenv("CTR_OVERLAY_FALLBACK");
+    size_t n;
+
+    if (container_spec(c, &p->spec, err) < 0)
+        return -1;
+    if (c->image_id == NULL || storage_image_lookup(s, c->image_id, &img, err) < 0 || img == NULL) {
+        if (err && *err)
+            return -1;
+        return ctr_error_set(err, ENOENT, "container '%s': its image was removed", c->name);
+    }
+    n = strv_length(img->diff_ids);
+    p->lowerdirs = xcalloc(n + 1, sizeof(char *));
+    /* overlayfs lists the top layer first. */
+    for (size_t i = 0; i < n; i++)
+        p->lowerdirs[i] = storage_layer_dir(s, img->diff_ids[n - 1 - i]);
+    if (container_maps(&p->maps, err) < 0)
+        return -1;
+    container_dirs_init(&p->dirs, s, c->id);
+    p->fuse_overlayfs = ctr_find_program("fuse-overlayfs");
+    p->copied = xasprintf("%s/copied", p->dirs.dir);
+    p->start.spec = &p->spec;
+    p->start.warn = print_warning;
+    p->start.maps = &p->maps;
+    p->start.rootfs = (struct ctr_rootfs){
+            .lowerdirs = p->lowerdirs,
+            .upper = p->dirs.upper,
+            .work = p->dirs.work,
+            .merged = p->dirs.merged,
+            .empty = p->dirs.empty,
+            .etc_dir = p->dirs.dir,
+            .fuse_overlayfs = p->fuse_overlayfs,
+            .copied = p->copied,
+    };
+    /*
+     * CTR_OVERLAY_FALLBACK=fuse|copy acts as if the kernel refused overlayfs: for tests, and
+     * for a kernel whose overlayfs misbehaves in a user namespace.
+     */
+    if (fallback != NULL && fallback[0] != '\0') {
+        if (strcmp(fallback, "copy") == 0) {
+            free(p->fuse_overlayfs);
+            p->fuse_overlayfs = NULL;
+            p->start.rootfs.fuse_overlayfs = NULL;
+        } else if (strcmp(fallback, "fuse") != 0) {
+            return ctr_error_set(err, EINVAL,
+                                 "CTR_OVERLAY_FALLBACK='%s': use 'fuse' or 'copy' (or unset it)",
+                                 fallback);
+        } else if (p->fuse_overlayfs == NULL) {
+            return ctr_error_set(err, ENOENT,
+                                 "CTR_OVERLAY_FALLBACK=fuse, but fuse-overlayfs is not installed");
+        }
+        p->start.rootfs.force_fallback = 1;
+    }
+    return 0;
+}
+
+static int start_foreground(struct ctr_ctx *ctx, struct storage_container *c, struct plan *p,
+                            int *ret_status, struct ctr_error **err)
+{
+    struct storage *s = ctx->store;
+    cleanup_close int pty = -1;
+    uint64_t pid_start = 0, self_start = 0;
+    cleanup_error struct ctr_error *ignored = NULL;
+    int status = 0, code;
+    pid_t pid;
+
+    p->start.stdio[0] = p->spec.interactive ? STDIN_FILENO : -1;
+    p->start.stdio[1] = STDOUT_FILENO;
+    p->start.stdio[2] = STDERR_FILENO;
+    p->start.kill_with_parent = 1;
+    attach_block_signals();
+    if (ctr_container_start(&p->start, &pid, &pty, err) < 0) {
+        attach_unblock_signals();
+        return -1;
+    }
+    if (ctr_proc_start_time(pid, &pid_start, &ignored) < 0)
+        ctr_error_clear(&ignored);
+    if (ctr_proc_start_time(getpid(), &self_start, &ignored) < 0)
+        ctr_error_clear(&ignored);
+    if (storage_container_set_running(s, c->id, pid, pid_start, getpid(), self_start, err) < 0) {
+        kill(pid, SIGKILL);
+        ctr_waitpid(pid);
+        attach_unblock_signals();
+        return -1;
+    }
+    if (attach_wait(pid, pty, p->spec.interactive, &status, err) < 0) {
+        kill(pid, SIGKILL);
+        status = ctr_waitpid(pid);
+        ctr_error_check(-1, err);
+    }
+    attach_unblock_signals();
+    code = ctr_exit_code(status);
+    if (p->spec.remove) {
+        struct storage_container fresh = {0};
+
+        if (storage_container_set_exited(s, c->id, pid, code, &ignored) < 0)
+            ctr_error_clear(&ignored);
+        if (storage_container_find(s, c->id, &fresh, &ignored) == 0) {
+            if (container_remove(ctx, &fresh, 1, &ignored) < 0)
+                fprintf(stderr, "ctr: warning: %s\n", ignored->msg);
+            storage_container_clear(&fresh);
+        }
+    } else if (storage_container_set_exited(s, c->id, pid, code, err) < 0) {
+        return -1;
+    }
+    *ret_status = code;
+    return 0;
+}
+
+/* The report of the forked starter of a detached container. */
+struct report {
+    int ok;
+    pid_t pid;
+    int failure; /* the error's code when !ok */
+    char msg[1000];
+};
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+    return ctr_write_all(fd, buf, len) < 0 ? -1 : 0;
+}
+
+/*
+ * The forked starter: a session of its own, the container with pipes (or a terminal) for its
+ * output, a report to ctr, then, once ctr recorded the container as running, exec of
+ * ctr-monitor, which inherits the container as its child.
+ */
+static _Noreturn void starter(struct plan *p, const char **monitor_argv, int report_fd, int go_fd)
+{
+    struct ctr_error *e = NULL;
+    struct report r = {0};
+    int out[2] = {-1, -1}, errp[2] = {-1, -1}, pty = -1, null;
+    char byte, pid_text[16];
+
+    setsid();
+    null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (!p->spec.tty && (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)) {
+        ctr_error_errno(&e, "create the container's output pipes");
+        goto fail;
+    }
+    p->start.stdio[0] = -1;
+    p->start.stdio[1] = out[1];
+    p->start.stdio[2] = errp[1];
+    p->start.kill_with_parent = 1;
+    if (ctr_container_start(&p->start, &r.pid, &pty, &e) < 0)
+        goto fail;
+    r.ok = 1;
+    if (write_all(report_fd, &r, sizeof(r)) < 0)
+        _exit(1);
+    close(report_fd);
+    /* ctr writes the row first, so the exit the monitor records always follows it. */
+    if (read(go_fd, &byte, 1) != 1)
+        _exit(1); /* ctr failed: the container dies with us (PDEATHSIG) */
+    if (dup2(p->spec.tty ? pty : out[0], 3) < 0 || (!p->spec.tty && dup2(errp[0], 4) < 0))
+        _exit(1);
+    if (p->spec.tty)
+        close(4);
+    for (int fd = 0; fd < 3; fd++)
+        dup2(null, fd);
+    snprintf(pid_text, sizeof(pid_text), "%d", (int)r.pid);
+    monitor_argv[5] = pid_text;
+    execv(monitor_argv[0], (char *const *)monitor_argv);
+    _exit(1);
+fail:
+    r.failure = e ? e->code : EIO;
+    snprintf(r.msg, sizeof(r.msg), "%s", e ? e->msg : "unknown error");
+    if (write_all(report_fd, &r, sizeof(r)) < 0)
+        _exit(1);
+    _exit(1);
+}
+
+static int start_detached(struct ctr_ctx *ctx, struct storage_container *c, struct plan *p,
+                          struct ctr_error **err)
+{
+    struct storage *s = ctx->store;
+    cleanup_free char *monitor = container_monitor_path(err);
+    cleanup_free char *self = NULL;
+    cleanup_close int report_r = -1, report_w = -1, go_r = -1, go_w = -1;
+    cleanup_error struct ctr_error *ignored = NULL;
+    const char *argv[9];
+    struct report r;
+    uint64_t pid_start = 0, starter_start = 0;
+    char self_buf[PATH_MAX];
+    char max[32];
+    int fds[2];
+    ssize_t n;
+    pid_t starter_pid;
+
+    if (monitor == NULL)
+        return -1;
+    n = readlink("/proc/self/exe", self_buf, sizeof(self_buf) - 1);
+    if (n < 0)
+        return ctr_error_errno(err, "find ctr's own binary");
+    self_buf[n] = '\0';
+    self = xstrdup(self_buf);
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return ctr_error_errno(err, "create a pipe");
+    report_r = fds[0];
+    report_w = fds[1];
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return ctr_error_errno(err, "create a pipe");
+    go_r = fds[0];
+    go_w = fds[1];
+    snprintf(max, sizeof(max), "%d", LOG_MAX_BYTES);
+    argv[0] = monitor;
+    argv[1] = self;
+    argv[2] = s->root;
+    argv[3] = s->runroot;
+    argv[4] = c->id;
+    argv[5] = NULL; /* the container's pid: the starter knows it */
+    argv[6] = p->dirs.log;
+    argv[7] = max;
+    argv[8] = NULL;
+    starter_pid = fork();
+    if (starter_pid < 0)
+        return ctr_error_errno(err, "fork");
+    if (starter_pid == 0) {
+        close(report_r);
+        close(go_w);
+        starter(p, argv, report_w, go_r);
+    }
+    close(steal_fd(&report_w));
+    close(steal_fd(&go_r));
+    if (read(report_r, &r, sizeof(r)) != (ssize_t)sizeof(r)) {
+        ctr_waitpid(starter_pid);
+        return ctr_error_set(err, ECHILD, "the container's starter died before it reported");
+    }
+    if (!r.ok) {
+        ctr_waitpid(starter_pid);
+        r.msg[sizeof(r.msg) - 1] = '\0';
+        return ctr_error_set(err, r.failure, "%s", r.msg);
+    }
+    if (ctr_proc_start_time(r.pid, &pid_start, &ignored) < 0)
+        ctr_error_clear(&ignored);
+    if (ctr_proc_start_time(starter_pid, &starter_start, &ignored) < 0)
+        ctr_error_clear(&ignored);
+    if (storage_container_set_running(s, c->id, r.pid, pid_start, starter_pid, starter_start, err) <
+        0) {
+        /* Closing `go` makes the starter exit, and the container with it. */
+        close(steal_fd(&go_w));
+        ctr_waitpid(starter_pid);
+        return -1;
+    }
+    if (write(go_w, "g", 1) != 1)
+        return ctr_error_errno(err, "release the container's monitor");
+    return 0;
+}
+
+int container_start(struct ctr_ctx *ctx, struct storage_container *c, unsigned flags,
+                    int *ret_status, struct ctr_error **err)
+{
+    struct storage *s = ctx_store(ctx, err);
+    struct plan p = {0};
+    int r;
+
+    if (s == NULL)
+        return -1;
+    if (c->state == STORAGE_CONTAINER_RUNNING)
+        return ctr_error_set(err, EBUSY, "container '%s' is already running", c->name);
+    if (plan_init(s, c, &p, err) < 0) {
+        plan_clear(&p);
+        return -1;
+    }
+    if (flags & CONTAINER_START_STDIN)
+        p.spec.interactive = 1;
+    *ret_status = 0;
+    r = (flags & CONTAINER_START_ATTACH) ? start_foreground(ctx, c, &p, ret_status, err)
+                                         : start_detached(ctx, c, &p, err);
+    plan_clear(&p);
+    return r;
+}
+
+/*
+ * ctr-container-exited ROOT RUNROOT ID PID STATUS: what a monitor execs once its container
+ * exited.  Records the exit, and carries out --rm.
+ */
+int container_exited_main(int argc, char **argv)
+{
+    struct ctr_ctx ctx = {0};
+    cleanup_error struct ctr_error *err = NULL;
+    struct storage_container c = {0};
+    struct ctr_spec spec = {0};
+    int status = 1;
+    long pid, code;
+
+    umask(077);
+    if (argc != 6)
+        return 2;
+    pid = strtol(argv[4], NULL, 10);
+    code = strtol(argv[5], NULL, 10);
+    ctx.root_opt = argv[1];
+    ctx.runroot_opt = argv[2];
+    if (storage_open(argv[1], argv[2], 0, &ctx.store, &err) < 0)
+        goto out;
+    if (storage_container_set_exited(ctx.store, argv[3], (pid_t)pid, (int)code, &err) < 0 ||
+        storage_container_find(ctx.store, argv[3], &c, &err) < 0)
+        goto out;
+    if (c.pid == (pid_t)pid && container_spec(&c, &spec, &err) == 0 && spec.remove &&
+        container_remove(&ctx, &c, 1, &err) < 0)
+        goto out;
+    status = 0;
+out:
+    if (err != NULL)
+        fprintf(stderr, "ctr: container '%s' exited: %s\n", argv[3], err->msg);
+    ctr_spec_clear(&spec);
+    storage_container_clear(&c);
+    storage_close(ctx.store);
+    return status;
+}

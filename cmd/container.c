@@ -1,0 +1,576 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "container-spec.h"
+#include "container.h"
+#include "fsutil.h"
+#include "image.h"
+#include "lookup.h"
+#include "manifest.h"
+#include "proc.h"
+#include "pull.h"
+#include "xalloc.h"
+
+DEFINE_CLEANUP_FUNC(struct storage_image *, storage_image_free)
+
+void container_dirs_init(struct container_dirs *d, const struct storage *s, const char *id)
+{
+    d->dir = xasprintf("%s/containers/%s", s->root, id);
+    d->upper = xasprintf("%s/upper", d->dir);
+    d->work = xasprintf("%s/work", d->dir);
+    d->merged = xasprintf("%s/merged", d->dir);
+    d->empty = xasprintf("%s/empty", d->dir);
+    d->log = xasprintf("%s/ctr.log", d->dir);
+}
+
+void container_dirs_clear(struct container_dirs *d)
+{
+    free(d->dir);
+    free(d->upper);
+    free(d->work);
+    free(d->merged);
+    free(d->empty);
+    free(d->log);
+    memset(d, 0, sizeof(*d));
+}
+
+int container_spec(const struct storage_container *c, struct ctr_spec *ret, struct ctr_error **err)
+{
+    if (storage_spec_from_json(c->config, ret, err) < 0)
+        return ctr_error_wrap(err, "container '%s': its stored configuration", c->name);
+    return 0;
+}
+
+/* Podman's rule for names, so they are safe in paths and unit names. */
+static int name_valid(const char *name)
+{
+    if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') ||
+          (name[0] >= '0' && name[0] <= '9')))
+        return 0;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '.' || *p == '-'))
+            return 0;
+    return strlen(name) <= 253;
+}
+
+static const char *lookup_env(const char *key)
+{
+    return getenv(key);
+}
+
+static int read_env_file(char ***env, const char *path, struct ctr_error **err)
+{
+    cleanup_free char *data = NULL;
+    size_t len;
+    char *line, *save = NULL;
+    int lineno = 0;
+
+    if (ctr_read_file(path, 16 << 20, &data, &len, err) < 0)
+        return ctr_error_wrap(err, "--env-file '%s'", path);
+    for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        cleanup_free char *kv = NULL;
+
+        lineno++;
+        line[strcspn(line, "\r")] = '\0';
+        if (ctr_parse_env_line(line, lookup_env, &kv, err) < 0)
+            return ctr_error_wrap(err, "--env-file '%s' line %d", path, lineno);
+        if (kv != NULL)
+            ctr_env_set(env, kv, NULL);
+    }
+    return 0;
+}
+
+static void strv_push(char ***v, const char *s)
+{
+    size_t n = strv_length(*v);
+
+    *v = xreallocarray(*v, n + 2, sizeof(**v));
+    (*v)[n] = xstrdup(s);
+    (*v)[n + 1] = NULL;
+}
+
+/* The spec from the image config and the options. */
+static int build_spec(const struct container_opts *o, const struct image_config *cfg, char **cmd,
+                      const char *id, struct ctr_spec *spec, struct ctr_error **err)
+{
+    char **entrypoint = cfg->entrypoint;
+    char **args = cmd && cmd[0] ? cmd : NULL;
+
+    /* An --entrypoint replaces the image's, and its Cmd goes with it, as in Docker. */
+    if (o->has_entrypoint) {
+        entrypoint = NULL;
+        if (o->entrypoint[0] != '\0')
+            strv_push(&spec->argv, o->entrypoint);
+    } else {
+        for (char **p = entrypoint; p && *p; p++)
+            strv_push(&spec->argv, *p);
+    }
+    if (args == NULL && !o->has_entrypoint)
+        args = cfg->cmd;
+    for (char **p = args; p && *p; p++)
+        strv_push(&spec->argv, *p);
+    if (spec->argv == NULL || spec->argv[0] == NULL)
+        return ctr_error_set(err, EINVAL,
+                             "no command given: the image has no Entrypoint or Cmd, so name one "
+                             "after the image ('ctr run IMAGE sh')");
+    for (char **p = cfg->env; p && *p; p++)
+        ctr_env_set(&spec->env, *p, NULL);
+    for (char **p = o->env_files; p && *p; p++)
+        if (read_env_file(&spec->env, *p, err) < 0)
+            return -1;
+    for (char **p = o->env; p && *p; p++)
+        ctr_env_set(&spec->env, *p, lookup_env);
+    spec->cwd = xstrdup(o->workdir                                       ? o->workdir
+                        : cfg->working_dir && cfg->working_dir[0] == '/' ? cfg->working_dir
+                                                                         : "/");
+    if (o->user)
+        spec->user = xstrdup(o->user);
+    else if (cfg->user && cfg->user[0])
+        spec->user = xstrdup(cfg->user);
+    spec->hostname = xstrndup(o->hostname ? o->hostname : id, o->hostname ? 253 : 12);
+    for (char **p = o->volumes; p && *p; p++) {
+        struct ctr_mount_spec m = {0};
+        struct stat st;
+
+        if (ctr_parse_volume(*p, &m, err) < 0)
+            return -1;
+        spec->mounts = xreallocarray(spec->mounts, spec->n_mounts + 1, sizeof(*spec->mounts));
+        spec->mounts[spec->n_mounts++] = m;
+        if (stat(m.source, &st) < 0)
+            return ctr_error_errno(err, "volume source '%s'", m.source);
+    }
+    for (char **p = o->tmpfs; p && *p; p++) {
+        struct ctr_mount_spec m = {0};
+
+        if (ctr_parse_tmpfs(*p, &m, err) < 0)
+            return -1;
+        spec->mounts = xreallocarray(spec->mounts, spec->n_mounts + 1, sizeof(*spec->mounts));
+        spec->mounts[spec->n_mounts++] = m;
+    }
+    for (size_t i = 0; i < cfg->n_labels; i++) {
+        cleanup_free char *kv = xasprintf("%s=%s", cfg->labels[i].key, cfg->labels[i].value);
+
+        ctr_env_set(&spec->labels, kv, NULL);
+    }
+    for (char **p = o->labels; p && *p; p++) {
+        cleanup_free char *kv = strchr(*p, '=') ? xstrdup(*p) : xasprintf("%s=", *p);
+
+        ctr_env_set(&spec->labels, kv, NULL);
+    }
+    spec->tty = o->tty;
+    spec->interactive = o->interactive;
+    spec->init = o->init;
+    spec->remove = o->rm;
+    spec->stop_signal = SIGTERM;
+    if (o->stop_signal || cfg->stop_signal) {
+        int sig = ctr_parse_signal(o->stop_signal ? o->stop_signal : cfg->stop_signal, err);
+
+        if (sig < 0)
+            return ctr_error_wrap(err, "%s",
+                                  o->stop_signal ? "--stop-signal" : "the image's StopSignal");
+        spec->stop_signal = sig;
+    }
+    spec->stop_timeout = o->stop_timeout >= 0 ? (unsigned)o->stop_timeout : 10;
+    spec->network = xstrdup(o->network ? o->network : "none");
+    return 0;
+}
+
+static int write_file(const char *path, const char *text, struct ctr_error **err)
+{
+    cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+    if (fd < 0 || ctr_write_all(fd, text, strlen(text)) < 0)
+        return ctr_error_errno(err, "write '%s'", path);
+    /* The umask (077) must not keep the container's users from reading them. */
+    if (fchmod(fd, 0644) < 0)
+        return ctr_error_errno(err, "chmod '%s'", path);
+    return 0;
+}
+
+/*
+ * /etc/resolv.conf: the host's, without loopback servers, which the container's own network
+ * namespace cannot reach (with the host's network it keeps them all).
+ */
+static char *resolv_conf(const char *network)
+{
+    cleanup_free char *host = NULL;
+    cleanup_error struct ctr_error *ignored = NULL;
+    char *out = xstrdup(""), *line, *save = NULL;
+    size_t len;
+    int host_net = strcmp(network, "host") == 0;
+
+    if (ctr_read_file("/etc/resolv.conf", 1 << 20, &host, &len, &ignored) < 0)
+        return out;
+    for (line = strtok_r(host, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *longer;
+
+        if (!host_net && strncmp(line, "nameserver", 10) == 0) {
+            const char *addr = line + 10 + strspn(line + 10, " \t");
+
+            if (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0)
+                continue;
+        }
+        longer = xasprintf("%s%s\n", out, line);
+        free(out);
+        out = longer;
+    }
+    return out;
+}
+
+static int write_etc_files(const struct container_dirs *d, const struct ctr_spec *spec,
+                           const char *name, struct ctr_error **err)
+{
+    cleanup_free char *path = xasprintf("%s/hostname", d->dir);
+    cleanup_free char *text = xasprintf("%s\n", spec->hostname);
+    cleanup_free char *hosts = NULL;
+    cleanup_free char *resolv = NULL;
+
+    if (write_file(path, text, err) < 0)
+        return -1;
+    free(path);
+    path = xasprintf("%s/hosts", d->dir);
+    hosts = xasprintf("127.0.0.1\tlocalhost localhost.localdomain\n"
+                      "::1\tlocalhost localhost.localdomain\n"
+                      "127.0.1.1\t%s %s\n",
+                      spec->hostname, name);
+    if (write_file(path, hosts, err) < 0)
+        return -1;
+    free(path);
+    path = xasprintf("%s/resolv.conf", d->dir);
+    resolv = resolv_conf(spec->network);
+    return write_file(path, resolv, err);
+}
+
+static int make_dirs(const struct storage *s, const struct container_dirs *d,
+                     struct ctr_error **err)
+{
+    cleanup_free char *parent = xasprintf("%s/containers", s->root);
+
+    if (ctr_mkdir_private(parent, geteuid(), err) < 0)
+        return -1;
+    if (mkdir(d->dir, 0700) < 0)
+        return ctr_error_errno(err, "create '%s'", d->dir);
+    /* The upper directory is the container's "/": root's, 0755 (not our umask's 0700). */
+    if (mkdir(d->upper, 0755) < 0 || chmod(d->upper, 0755) < 0 || mkdir(d->work, 0700) < 0 ||
+        mkdir(d->merged, 0755) < 0 || mkdir(d->empty, 0755) < 0 || chmod(d->empty, 0755) < 0)
+        return ctr_error_errno(err, "create the directories of container in '%s'", d->dir);
+    return 0;
+}
+
+static char *join_argv(char **argv)
+{
+    char *out = xstrdup("");
+
+    for (char **p = argv; p && *p; p++) {
+        char *longer = xasprintf("%s%s%s", out, p == argv ? "" : " ", *p);
+
+        free(out);
+        out = longer;
+    }
+    return out;
+}
+
+/* Finds the image, pulling it when the policy says so. */
+static int resolve_image(struct ctr_ctx *ctx, const struct container_opts *o, const char *image,
+                         struct storage_image **ret, char **ret_name, struct ctr_error **err)
+{
+    struct storage *s = ctx_store(ctx, err);
+    cleanup_with(storage_image_freep) struct storage_image *img = NULL;
+    cleanup_free char *name = NULL;
+    cleanup_free char *id = NULL;
+
+    if (s == NULL)
+        return -1;
+    if (strcmp(o->pull, "always") != 0 && image_lookup_local(s, image, &img, &name, err) < 0)
+        return -1;
+    if (img == NULL) {
+        struct image_pull_opts po = {.tls_verify = o->tls_verify, .retries = 3};
+        struct image_store_ns ns;
+        int r;
+
+        if (strcmp(o->pull, "never") == 0)
+            return ctr_error_set(err, ENOENT,
+                                 "image '%s' is not in local storage and --pull=never: pull it "
+                                 "first ('ctr pull %s')",
+                                 image, image);
+        po.authfile = getenv("REGISTRY_AUTH_FILE");
+        if (image_store_ns_init(&ns, err) < 0)
+            return -1;
+        fprintf(stderr, "Trying to pull %s...\n", image);
+        r = image_pull(s, &ns, image, &po, &id, &name, err);
+        image_store_ns_clear(&ns);
+        if (r < 0)
+            return -1;
+        if (storage_image_lookup(s, id, &img, err) < 0)
+            return -1;
+        if (img == NULL)
+            return ctr_error_set(err, ENOENT, "image '%s' vanished after its pull", image);
+    } else if (img->config == NULL) {
+        cleanup_with(storage_image_freep) struct storage_image *full = NULL;
+
+        if (storage_image_lookup(s, img->id, &full, err) < 0)
+            return -1;
+        if (full == NULL)
+            return ctr_error_set(err, ENOENT, "image '%s' was removed meanwhile", image);
+        storage_image_free(img);
+        img = steal_pointer(&full);
+    }
+    *ret_name = name ? steal_pointer(&name) : xstrdup(image);
+    *ret = steal_pointer(&img);
+    return 0;
+}
+
+static int write_cidfile(const char *path, const char *id, struct ctr_error **err)
+{
+    cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+    if (fd < 0 && errno == EEXIST)
+        return ctr_error_set(err, EEXIST,
+                             "--cidfile '%s' exists: remove it, or it names another container",
+                             path);
+    if (fd < 0 || ctr_write_all(fd, id, strlen(id)) < 0)
+        return ctr_error_errno(err, "write --cidfile '%s'", path);
+    return 0;
+}
+
+int container_create(struct ctr_ctx *ctx, const struct container_opts *o, const char *image,
+                     char **cmd, struct storage_container *ret, struct ctr_error **err)
+{
+    struct storage *s = ctx_store(ctx, err);
+    cleanup_with(storage_image_freep) struct storage_image *img = NULL;
+    cleanup_with(image_config_freep) struct image_config *cfg = NULL;
+    cleanup_free char *image_name = NULL;
+    cleanup_free char *name = NULL;
+    struct storage_container c = {0};
+    struct container_dirs d = {0};
+    struct ctr_spec spec = {0};
+    char id[65];
+    int dirs_made = 0, row_added = 0;
+
+    if (s == NULL)
+        return -1;
+    if (o->name != NULL && !name_valid(o->name))
+        return ctr_error_set(err, EINVAL,
+                             "invalid container name '%s': use letters, digits, '_', '.' and "
+                             "'-', starting with a letter or digit",
+                             o->name);
+    if (resolve_image(ctx, o, image, &img, &image_name, err) < 0)
+        return -1;
+    cfg = image_config_parse(img->config, img->config_len, err);
+    if (cfg == NULL)
+        return ctr_error_wrap(err, "image '%s': its config", image);
+    storage_container_new_id(id);
+    if (build_spec(o, cfg, cmd, id, &spec, err) < 0)
+        goto fail;
+    if (o->replace) {
+        struct storage_container old = {0};
+        cleanup_error struct ctr_error *missing = NULL;
+
+        if (storage_container_find(s, o->name, &old, &missing) == 0) {
+            int r = strcmp(old.name, o->name) == 0 ? container_remove(ctx, &old, 1, err) : 0;
+
+            storage_container_clear(&old);
+            if (r < 0)
+                goto fail;
+        }
+    }
+    name = o->name ? xstrdup(o->name) : storage_container_new_name(s, err);
+    if (name == NULL)
+        goto fail;
+    container_dirs_init(&d, s, id);
+    if (make_dirs(s, &d, err) < 0)
+        goto fail;
+    dirs_made = 1;
+    if (write_etc_files(&d, &spec, name, err) < 0)
+        goto fail;
+    c.id = id;
+    c.name = name;
+    c.image_id = img->id;
+    c.image_name = image_name;
+    c.command = join_argv(spec.argv);
+    c.config = storage_spec_to_json(&spec, err);
+    if (c.config == NULL)
+        goto fail;
+    c.state = STORAGE_CONTAINER_CREATED;
+    c.created = ctr_now_ns();
+    c.exit_code = -1;
+    if (storage_container_add(s, &c, err) < 0)
+        goto fail;
+    row_added = 1;
+    if (o->cidfile && write_cidfile(o->cidfile, id, err) < 0)
+        goto fail;
+    free(c.command);
+    free(c.config);
+    memset(&c, 0, sizeof(c));
+    ctr_spec_clear(&spec);
+    container_dirs_clear(&d);
+    return storage_container_find(s, id, ret, err);
+
+fail:
+    if (row_added) {
+        cleanup_error struct ctr_error *ignored = NULL;
+
+        storage_container_delete(s, id, &ignored);
+    }
+    if (dirs_made) {
+        cleanup_error struct ctr_error *ignored = NULL;
+
+        ctr_remove_tree_at(AT_FDCWD, d.dir, &ignored);
+    }
+    free(c.command);
+    free(c.config);
+    ctr_spec_clear(&spec);
+    container_dirs_clear(&d);
+    return -1;
+}
+
+static int64_t now_ms(void)
+{
+    return ctr_now_ns() / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+
+    nanosleep(&ts, NULL);
+}
+
+int container_wait_exit(struct ctr_ctx *ctx, struct storage_container *c, int timeout_ms,
+                        struct ctr_error **err)
+{
+    struct storage *s = ctx_store(ctx, err);
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX : now_ms() + timeout_ms;
+    cleanup_free char *id = NULL;
+
+    if (s == NULL)
+        return -1;
+    id = xstrdup(c->id);
+    for (long delay = 2;; delay = delay < 50 ? delay * 2 : 50) {
+        struct storage_container fresh = {0};
+        int monitor_alive;
+
+        if (storage_container_find(s, id, &fresh, err) < 0)
+            return -1;
+        monitor_alive = fresh.monitor_pid > 0 && fresh.monitor_pid != getpid() &&
+                        ctr_proc_alive(fresh.monitor_pid, fresh.monitor_start);
+        storage_container_clear(c);
+        *c = fresh;
+        if (c->state != STORAGE_CONTAINER_RUNNING && !monitor_alive)
+            return 0;
+        if (now_ms() >= deadline)
+            return ctr_error_set(err, ETIMEDOUT, "container '%s' did not exit in time", c->name);
+        sleep_ms(delay);
+    }
+}
+
+/* Waits up to `ms` for `pid` (started at `start`) to die; 1 when it did. */
+static int wait_dead(pid_t pid, uint64_t start, long ms)
+{
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    int dead;
+
+    if (fd >= 0) {
+        struct pollfd p = {fd, POLLIN, 0};
+
+        /* The pid may have been reused between the check and pidfd_open. */
+        if (!ctr_proc_alive(pid, start)) {
+            close(fd);
+            return 1;
+        }
+        while (poll(&p, 1, (int)ms) < 0 && errno == EINTR)
+            ;
+        close(fd);
+    }
+    dead = !ctr_proc_alive(pid, start);
+    for (int64_t deadline = now_ms() + ms; !dead && now_ms() < deadline;) {
+        sleep_ms(10);
+        dead = !ctr_proc_alive(pid, start);
+    }
+    return dead;
+}
+
+int container_stop(struct ctr_ctx *ctx, struct storage_container *c, int timeout,
+                   struct ctr_error **err)
+{
+    struct ctr_spec spec = {0};
+    int sig;
+
+    if (c->state != STORAGE_CONTAINER_RUNNING)
+        return 0;
+    if (container_spec(c, &spec, err) < 0)
+        return -1;
+    sig = spec.stop_signal > 0 ? spec.stop_signal : SIGTERM;
+    if (timeout < 0)
+        timeout = (int)spec.stop_timeout;
+    ctr_spec_clear(&spec);
+    if (ctr_proc_alive(c->pid, c->pid_start) && kill(c->pid, sig) < 0 && errno != ESRCH)
+        return ctr_error_errno(err, "signal container '%s'", c->name);
+    if (!wait_dead(c->pid, c->pid_start, (long)timeout * 1000)) {
+        fprintf(stderr, "ctr: warning: %s did not stop container '%s' in %d seconds: killing it\n",
+                ctr_signal_name(sig) ? ctr_signal_name(sig) : "the stop signal", c->name, timeout);
+        if (kill(c->pid, SIGKILL) < 0 && errno != ESRCH)
+            return ctr_error_errno(err, "kill container '%s'", c->name);
+        wait_dead(c->pid, c->pid_start, 10000);
+    }
+    return container_wait_exit(ctx, c, 10000, err);
+}
+
+/* Removes the directory as its owner: files the container's other users made need the
+ * user namespace. */
+static int remove_dir(const char *dir, struct ctr_error **err)
+{
+    cleanup_error struct ctr_error *direct = NULL;
+    struct image_store_ns ns;
+    int r;
+
+    if (ctr_remove_tree_at(AT_FDCWD, dir, &direct) == 0)
+        return 0;
+    if (image_store_ns_init(&ns, err) < 0)
+        return -1;
+    r = ns.direct ? ctr_error_set(err, direct->code, "%s", direct->msg)
+                  : image_store_remove_tree(&ns, dir, err);
+    image_store_ns_clear(&ns);
+    return r;
+}
+
+int container_remove(struct ctr_ctx *ctx, struct storage_container *c, int force,
+                     struct ctr_error **err)
+{
+    struct storage *s = ctx_store(ctx, err);
+    struct container_dirs d = {0};
+    int r;
+
+    if (s == NULL)
+        return -1;
+    if (c->state == STORAGE_CONTAINER_RUNNING) {
+        if (!force)
+            return ctr_error_set(err, EBUSY,
+                                 "container '%s' is running: stop it first ('ctr stop %s') or "
+                                 "use 'ctr rm -f'",
+                                 c->name, c->name);
+        if (ctr_proc_alive(c->pid, c->pid_start) && kill(c->pid, SIGKILL) < 0 && errno != ESRCH)
+            return ctr_error_errno(err, "kill container '%s'", c->name);
+    }
+    /* Its monitor records the exit (and may be removing it for --rm): let it finish. */
+    if (c->monitor_pid != getpid() && container_wait_exit(ctx, c, 15000, err) < 0)
+        return -1;
+    container_dirs_init(&d, s, c->id);
+    r = remove_dir(d.dir, err);
+    container_dirs_clear(&d);
+    if (r < 0)
+        return ctr_error_wrap(err, "remove container '%s'", c->name);
+    return storage_container_delete(s, c->id, err) < 0 ? -1 : 0;
+}

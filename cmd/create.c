@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "container.h"
+
+static const char usage_head[] =
+        "Usage: ctr create [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+        "\n"
+        "Create a container from IMAGE without starting it, and print its id; 'ctr start'\n"
+        "starts it.  -d is accepted and ignored.\n"
+        "\n"
+        "Options:\n";
+
+int cmd_create(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
+{
+    struct container_opts o = {0};
+    struct storage_container c = {0};
+    int help, r;
+
+    r = container_opts_parse("create", argc, argv, &o, &help, err);
+    if (r == 0 && help) {
+        fputs(usage_head, stdout);
+        fputs(container_opts_help, stdout);
+    } else if (r == 0 && optind >= argc) {
+        r = cmd_usage_error("create", err, "needs an image to create a container from");
+    } else if (r == 0) {
+        r = container_create(ctx, &o, argv[optind], argv + optind + 1, &c, err);
+        if (r == 0)
+            printf("%s\n", c.id);
+    }
+    storage_container_clear(&c);
+    container_opts_clear(&o);
+    return r;
+}

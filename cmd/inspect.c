@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "container.h"
+#include "proc.h"
+#include "template.h"
+#include "userns.h"
+#include "xalloc.h"
+
+static const char usage[] =
+        "Usage: ctr inspect [OPTIONS] CONTAINER...\n"
+        "\n"
+        "Show containers as JSON: configuration, state, mounts, namespaces and id maps, with\n"
+        "Podman's field names.  (For images: 'ctr image inspect'.)\n"
+        "\n"
+        "Options:\n"
+        "  -f, --format FORMAT  a Go template such as '{{.State.Status}}', or json\n"
+        "  -h, --help           print this help\n";
+
+/* RFC 3339 with nanoseconds, UTC, as Podman prints times; the zero time when unset. */
+static json_t *time_json(int64_t ns)
+{
+    char buf[64];
+    struct tm tm;
+    time_t sec = (time_t)(ns / 1000000000);
+
+    if (ns <= 0)
+        return json_string("0001-01-01T00:00:00Z");
+    gmtime_r(&sec, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    return json_sprintf("%s.%09lldZ", buf, (long long)(ns % 1000000000));
+}
+
+static json_t *strv_json(char **v)
+{
+    json_t *a = json_array();
+
+    for (char **p = v; p && *p; p++)
+        json_array_append_new(a, json_string(*p));
+    return a;
+}
+
+static json_t *map_json(const struct ctr_idmap *m, size_t n)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a,
+                              json_sprintf("%lu:%lu:%lu", m[i].inside, m[i].outside, m[i].count));
+    return a;
+}
+
+static json_t *labels_json(char **labels)
+{
+    json_t *o = json_object();
+
+    for (char **p = labels; p && *p; p++) {
+        const char *eq = strchr(*p, '=');
+        cleanup_free char *key = eq ? xstrndup(*p, (size_t)(eq - *p)) : xstrdup(*p);
+
+        json_object_set_new(o, key, json_string(eq ? eq + 1 : ""));
+    }
+    return o;
+}
+
+static json_t *mounts_json(const struct ctr_spec *spec)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; i < spec->n_mounts; i++) {
+        const struct ctr_mount_spec *m = &spec->mounts[i];
+
+        json_array_append_new(a, json_pack("{s:s, s:s?, s:s, s:b, s:s?}", "Type",
+                                           m->kind == CTR_MOUNT_BIND ? "bind" : "tmpfs", "Source",
+                                           m->source, "Destination", m->destination, "RW",
+                                           !m->readonly, "Options", m->data));
+    }
+    return a;
+}
+
+static json_t *namespaces_json(const struct storage_container *c)
+{
+    static const char *const names[] = {"user", "mnt", "pid", "uts", "ipc", "net", "cgroup"};
+    json_t *o = json_object();
+    int running = c->state == STORAGE_CONTAINER_RUNNING && ctr_proc_alive(c->pid, c->pid_start);
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char path[64];
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)c->pid, names[i]);
+        json_object_set_new(o, names[i], running ? json_string(path) : json_string(""));
+    }
+    return o;
+}
+
+static json_t *container_json(struct ctr_ctx *ctx, const struct storage_container *c,
+                              const struct ctr_spec *spec)
+{
+    struct container_dirs d = {0};
+    struct ctr_idmaps maps = {0};
+    cleanup_error struct ctr_error *ignored = NULL;
+    int has_ranges = 0, running = c->state == STORAGE_CONTAINER_RUNNING;
+    json_t *o;
+
+    container_dirs_init(&d, ctx->store, c->id);
+    if (ctr_idmaps_for_current_user(&maps, &has_ranges, &ignored) < 0)
+        ctr_error_clear(&ignored);
+    o = json_pack("{s:s, s:o, s:s, s:o, s:{s:s, s:b, s:b, s:i, s:i, s:o, s:o}, s:s?, s:s?, s:s, "
+                  "s:{s:s?, s:s?, s:o, s:o, s:s, s:o, s:s?, s:I, s:b, s:b}, "
+                  "s:{s:b, s:s?, s:b}, s:o, s:o, s:{s:o, s:o}, s:s, "
+                  "s:{s:s, s:{s:s, s:s, s:s}}}",
+                  "Id", c->id, "Created", time_json(c->created), "Path", spec->argv[0], "Args",
+                  strv_json(spec->argv + 1), "State", "Status",
+                  storage_container_state_name(c->state), "Running", running, "Paused", 0, "Pid",
+                  running ? (int)c->pid : 0, "ExitCode", c->exit_code < 0 ? 0 : c->exit_code,
+                  "StartedAt", time_json(c->started), "FinishedAt", time_json(c->finished), "Image",
+                  c->image_id, "ImageName", c->image_name, "Name", c->name, "Config", "Hostname",
+                  spec->hostname, "User", spec->user ? spec->user : "", "Env", strv_json(spec->env),
+                  "Cmd", strv_json(spec->argv), "WorkingDir", spec->cwd ? spec->cwd : "/", "Labels",
+                  labels_json(spec->labels), "StopSignal", ctr_signal_name(spec->stop_signal),
+                  "StopTimeout", (json_int_t)spec->stop_timeout, "Tty", spec->tty, "OpenStdin",
+                  spec->interactive, "HostConfig", "AutoRemove", spec->remove, "NetworkMode",
+                  spec->network, "Init", spec->init, "Mounts", mounts_json(spec), "Namespaces",
+                  namespaces_json(c), "IDMappings", "UidMap", map_json(maps.uid, maps.n_uid),
+                  "GidMap", map_json(maps.gid, maps.n_gid), "LogPath", d.log, "GraphDriver", "Name",
+                  "overlay", "Data", "UpperDir", d.upper, "WorkDir", d.work, "MergedDir", d.merged);
+    ctr_idmaps_clear(&maps);
+    container_dirs_clear(&d);
+    return o;
+}
+
+int cmd_inspect(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
+{
+    static const struct option options[] = {
+            {"format", required_argument, NULL, 'f'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+    };
+    struct ctr_template *tmpl = NULL;
+    cleanup_with(json_decrefp) json_t *all = json_array();
+    const char *format = NULL;
+    struct storage *s;
+    int c, table, r = 0;
+
+    while ((c = getopt_long(argc, argv, "+:f:h", options, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            format = optarg;
+            break;
+        case 'h':
+            cmd_print_help(usage);
+            return 0;
+        default:
+            return cmd_getopt_error("inspect", c, argv, err);
+        }
+    }
+    if (optind >= argc)
+        return cmd_usage_error("inspect", err, "needs at least one container");
+    if (format && strcmp(format, "json") != 0 && ctr_template_parse(format, &tmpl, &table, err) < 0)
+        return ctr_error_wrap(err, "inspect --format");
+    s = ctx_store(ctx, err);
+    for (int i = optind; s != NULL && i < argc && r == 0; i++) {
+        struct storage_container ct = {0};
+        struct ctr_spec spec = {0};
+
+        r = storage_container_find(s, argv[i], &ct, err);
+        if (r == 0)
+            r = container_spec(&ct, &spec, err);
+        if (r == 0)
+            json_array_append_new(all, container_json(ctx, &ct, &spec));
+        ctr_spec_clear(&spec);
+        storage_container_clear(&ct);
+    }
+    if (s == NULL)
+        r = -1;
+    if (r == 0 && tmpl != NULL) {
+        for (size_t i = 0; i < json_array_size(all) && r == 0; i++) {
+            cleanup_free char *line = ctr_template_render(tmpl, json_array_get(all, i), err);
+
+            if (line == NULL)
+                r = -1;
+            else
+                printf("%s\n", line);
+        }
+    } else if (r == 0) {
+        cleanup_free char *text = json_dumps(all, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+
+        printf("%s\n", text);
+    }
+    ctr_template_free(tmpl);
+    return r;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "container.h"
+#include "proc.h"
+
+static const char usage[] = "Usage: ctr kill [OPTIONS] CONTAINER...\n"
+                            "\n"
+                            "Send a signal to the main process of running containers.\n"
+                            "\n"
+                            "Options:\n"
+                            "  -s, --signal SIG  the signal, by name or number (default KILL)\n"
+                            "  -h, --help        print this help\n";
+
+int cmd_kill(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
+{
+    static const struct option options[] = {
+            {"signal", required_argument, NULL, 's'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+    };
+    struct storage *s;
+    int c, sig = SIGKILL, r = 0;
+
+    while ((c = getopt_long(argc, argv, "+:s:h", options, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            sig = ctr_parse_signal(optarg, err);
+            if (sig < 0)
+                return ctr_error_wrap(err, "kill --signal");
+            break;
+        case 'h':
+            cmd_print_help(usage);
+            return 0;
+        default:
+            return cmd_getopt_error("kill", c, argv, err);
+        }
+    }
+    if (optind >= argc)
+        return cmd_usage_error("kill", err, "needs at least one container");
+    s = ctx_store(ctx, err);
+    if (s == NULL)
+        return -1;
+    for (int i = optind; i < argc && r == 0; i++) {
+        struct storage_container ct = {0};
+
+        r = storage_container_find(s, argv[i], &ct, err);
+        if (r == 0 &&
+            (ct.state != STORAGE_CONTAINER_RUNNING || !ctr_proc_alive(ct.pid, ct.pid_start)))
+            r = ctr_error_set(err, ESRCH, "container '%s' is not running", argv[i]);
+        if (r == 0 && kill(ct.pid, sig) < 0)
+            r = ctr_error_errno(err, "signal container '%s'", argv[i]);
+        if (r == 0)
+            printf("%s\n", argv[i]);
+        storage_container_clear(&ct);
+    }
+    return r;
+}

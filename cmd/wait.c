@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "container.h"
+
+static const char usage[] = "Usage: ctr wait [OPTIONS] CONTAINER...\n"
+                            "\n"
+                            "Wait for containers to exit and print their exit codes, one per\n"
+                            "line (-1 when the code was lost, e.g. its monitor was killed).\n"
+                            "\n"
+                            "Options:\n"
+                            "  -h, --help     print this help\n";
+
+int cmd_wait(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
+{
+    static const struct option options[] = {
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+    };
+    struct storage *s;
+    int c, r = 0;
+
+    while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+        if (c == 'h') {
+            cmd_print_help(usage);
+            return 0;
+        }
+        return cmd_getopt_error("wait", c, argv, err);
+    }
+    if (optind >= argc)
+        return cmd_usage_error("wait", err, "needs at least one container");
+    s = ctx_store(ctx, err);
+    if (s == NULL)
+        return -1;
+    for (int i = optind; i < argc && r == 0; i++) {
+        struct storage_container ct = {0};
+
+        r = storage_container_find(s, argv[i], &ct, err);
+        if (r == 0)
+            r = container_wait_exit(ctx, &ct, -1, err);
+        if (r == 0) {
+            printf("%d\n", ct.exit_code);
+            fflush(stdout);
+        }
+        storage_container_clear(&ct);
+    }
+    return r;
+}

@@ -1,0 +1,732 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fsutil.h"
+#include "mounts.h"
+#include "passwd.h"
+#include "runtime.h"
+#include "spawn.h"
+#include "xalloc.h"
+
+/*
+ * The child reports over a SOCK_SEQPACKET pair whose end is close-on-exec: READY just before
+ * execve, then EOF when execve succeeded, or ERROR when a step (or execve) failed.  EOF
+ * without READY means the child died during setup.  A terminal's master travels as
+ * SCM_RIGHTS with a PTY message.
+ */
+enum msg_kind {
+    MSG_READY = 1,
+    MSG_PTY,
+    MSG_ERROR,
+    MSG_PID, /* ctr exec: the pid of the process in the container (errnum holds it) */
+    MSG_WARNING,
+};
+
+struct msg {
+    int kind;
+    int failure; /* enum ctr_start_failure */
+    int errnum;
+    char text[1000];
+};
+
+/* The default $PATH when the image sets none, as Podman's. */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* /etc/passwd and /etc/group larger than this are not read. */
+#define PASSWD_MAX (4 << 20)
+
+static void send_msg(int sock, const struct msg *m, int fd)
+{
+    struct iovec iov = {(void *)m, sizeof(*m)};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+    if (fd >= 0) {
+        struct cmsghdr *c;
+
+        memset(&u, 0, sizeof(u));
+        mh.msg_control = u.buf;
+        mh.msg_controllen = sizeof(u.buf);
+        c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    }
+    while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+        ;
+}
+
+/* Receives one message; 0 at EOF, -1 on error, else 1 with *ret_fd set (or -1). */
+static int recv_msg(int sock, struct msg *m, int *ret_fd)
+{
+    struct iovec iov = {m, sizeof(*m)};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr mh = {.msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = u.buf,
+                        .msg_controllen = sizeof(u.buf)};
+    ssize_t n;
+
+    *ret_fd = -1;
+    do
+        n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0)
+        return (int)n;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+            memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
+    if ((size_t)n != sizeof(*m)) {
+        if (*ret_fd >= 0)
+            close(*ret_fd);
+        errno = EPROTO;
+        return -1;
+    }
+    m->text[sizeof(m->text) - 1] = '\0';
+    return 1;
+}
+
+/* In the child: reports `e` (or errno with `what`) and exits. */
+static _Noreturn void child_fail(int sock, enum ctr_start_failure failure, struct ctr_error *e,
+                                 int exit_status)
+{
+    struct msg m = {.kind = MSG_ERROR, .failure = failure, .errnum = e ? e->code : EIO};
+
+    /* ENOENT and EACCES say "not found" and "cannot invoke"; a setup step says neither. */
+    if (failure == CTR_START_SETUP && (m.errnum == ENOENT || m.errnum == EACCES || m.errnum == 0))
+        m.errnum = EIO;
+
+    snprintf(m.text, sizeof(m.text), "%s", e ? e->msg : "unknown error");
+    send_msg(sock, &m, -1);
+    _exit(exit_status);
+}
+
+static _Noreturn void child_fail_errno(int sock, const char *what)
+{
+    struct ctr_error *e = NULL;
+
+    ctr_error_errno(&e, "%s", what);
+    child_fail(sock, CTR_START_SETUP, e, 125);
+}
+
+static const char *env_get(char **env, const char *key)
+{
+    size_t len = strlen(key);
+
+    for (char **p = env; p && *p; p++)
+        if (strncmp(*p, key, len) == 0 && (*p)[len] == '=')
+            return *p + len + 1;
+    return NULL;
+}
+
+/*
+ * execve() of argv[0], searched in the container's $PATH when it has no '/'; returns only on
+ * failure, with errno as execvp(3) would leave it (EACCES when a candidate was found but could
+ * not be run, else the last error).
+ */
+static void exec_in_path(char **argv, char **env)
+{
+    const char *path = env_get(env, "PATH");
+    int saw_eacces = 0;
+
+    if (strchr(argv[0], '/') != NULL) {
+        execve(argv[0], argv, env);
+        return;
+    }
+    if (path == NULL)
+        path = DEFAULT_PATH;
+    for (const char *p = path;; p++) {
+        const char *end = strchrnul(p, ':');
+        char buf[4096];
+        int n = snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(end - p), p, end == p ? "" : "/",
+                         argv[0]);
+
+        if (n > 0 && (size_t)n < sizeof(buf)) {
+            execve(buf, argv, env);
+            if (errno == EACCES)
+                saw_eacces = 1;
+            else if (errno != ENOENT && errno != ENOTDIR)
+                return;
+        }
+        if (*end == '\0')
+            break;
+        p = end;
+    }
+    errno = saw_eacces ? EACCES : ENOENT;
+}
+
+static _Noreturn void exec_failed(int sock, const char *cmd);
+
+/*
+ * The last step: only fds 0-2 go on (the start channel is close-on-exec as well, so its EOF
+ * tells the parent execve succeeded).
+ */
+static _Noreturn void exec_process(int sock, char **argv, char **env)
+{
+    struct msg m = {.kind = MSG_READY};
+
+    syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    send_msg(sock, &m, -1);
+    exec_in_path(argv, env);
+    exec_failed(sock, argv[0]);
+}
+
+/* Reports a failed execve the way Podman words it, and exits 127 or 126 as a shell would. */
+static _Noreturn void exec_failed(int sock, const char *cmd)
+{
+    int errnum = errno;
+    struct ctr_error *e = NULL;
+
+    if (errnum == ENOENT || errnum == ENOTDIR) {
+        ctr_error_set(&e, ENOENT, "executable file '%s' not found%s: No such file or directory",
+                      cmd, strchr(cmd, '/') ? "" : " in $PATH");
+        child_fail(sock, CTR_START_NOT_FOUND, e, 127);
+    }
+    ctr_error_set(&e, EACCES, "'%s' cannot be executed: %s", cmd, strerror(errnum));
+    child_fail(sock, CTR_START_CANNOT_INVOKE, e, 126);
+}
+
+/* Signals, mask and the parent's ignored signals (SIGPIPE) go back to their defaults. */
+static void reset_signals(void)
+{
+    sigset_t all;
+
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, SIG_DFL);
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+/* Makes a new terminal in the container's devpts; its slave becomes fds 0-2. */
+static int setup_pty(int sock, struct ctr_error **err)
+{
+    cleanup_close int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    cleanup_close int slave = -1;
+    struct msg m = {.kind = MSG_PTY};
+    int unlock = 0;
+
+    if (master < 0)
+        return ctr_error_errno(err, "open the container's /dev/ptmx");
+    if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+        return ctr_error_errno(err, "unlock the container's terminal");
+    slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+    if (slave < 0)
+        return ctr_error_errno(err, "open the container's terminal");
+    if (ioctl(slave, TIOCSCTTY, 0) < 0)
+        return ctr_error_errno(err, "make the terminal the container's controlling terminal");
+    for (int fd = 0; fd < 3; fd++)
+        if (dup2(slave, fd) < 0)
+            return ctr_error_errno(err, "attach the terminal");
+    send_msg(sock, &m, master);
+    return 0;
+}
+
+static int setup_stdio(const int stdio[3], struct ctr_error **err)
+{
+    cleanup_close int null = -1;
+
+    for (int i = 0; i < 3; i++) {
+        int fd = stdio[i];
+
+        if (fd < 0) {
+            if (null < 0 && (null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+                return ctr_error_errno(err, "open /dev/null");
+            fd = null;
+        }
+        if (fd == i) {
+            int flags = fcntl(fd, F_GETFD);
+
+            if (flags >= 0)
+                fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+        } else if (dup2(fd, i) < 0) {
+            return ctr_error_errno(err, "set up the standard streams");
+        }
+    }
+    return 0;
+}
+
+/* Resolves the user in the container's own files (we are inside it now). */
+static int resolve_user(const char *spec, struct ctr_user *ret, struct ctr_error **err)
+{
+    cleanup_free char *passwd = NULL;
+    cleanup_free char *group = NULL;
+    cleanup_error struct ctr_error *ignored = NULL;
+    size_t len;
+
+    if (ctr_read_file("/etc/passwd", PASSWD_MAX, &passwd, &len, &ignored) < 0)
+        passwd = NULL;
+    ctr_error_clear(&ignored);
+    if (ctr_read_file("/etc/group", PASSWD_MAX, &group, &len, &ignored) < 0)
+        group = NULL;
+    return ctr_user_resolve(spec, passwd, group, ret, err);
+}
+
+static int setgroups_allowed(void)
+{
+    char buf[16] = "";
+    cleanup_close int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0 || read(fd, buf, sizeof(buf) - 1) < 0)
+        return 0;
+    return strncmp(buf, "allow", 5) == 0;
+}
+
+static int become_user(const struct ctr_user *u, struct ctr_error **err)
+{
+    if (setgroups_allowed()) {
+        if (setgroups(u->n_groups, u->groups) < 0)
+            return ctr_error_errno(err, "set the supplementary groups of the container's user");
+    } else if (u->n_groups > 0) {
+        /* A single-id mapping denies setgroups; the groups cannot be set. */
+    }
+    if (setresgid(u->gid, u->gid, u->gid) < 0)
+        return ctr_error_errno(err,
+                               "switch to group %u: it is not mapped in the container's "
+                               "user namespace (see /etc/subgid)",
+                               (unsigned)u->gid);
+    if (setresuid(u->uid, u->uid, u->uid) < 0)
+        return ctr_error_errno(err,
+                               "switch to user %u: it is not mapped in the container's "
+                               "user namespace (see /etc/subuid)",
+                               (unsigned)u->uid);
+    return 0;
+}
+
+/* The working directory, created when the image lacks it (as Podman does). */
+static int enter_cwd(const char *cwd, struct ctr_error **err)
+{
+    if (chdir(cwd) == 0)
+        return 0;
+    if (errno != ENOENT)
+        return ctr_error_errno(err, "enter the working directory '%s'", cwd);
+    for (char *p = strchr(cwd + 1, '/');; p = strchr(p + 1, '/')) {
+        cleanup_free char *part = p ? xstrndup(cwd, (size_t)(p - cwd)) : xstrdup(cwd);
+
+        if (mkdir(part, 0755) < 0 && errno != EEXIST)
+            return ctr_error_errno(err, "create the working directory '%s'", cwd);
+        if (p == NULL)
+            break;
+    }
+    if (chdir(cwd) < 0)
+        return ctr_error_errno(err, "enter the working directory '%s'", cwd);
+    return 0;
+}
+
+/* The environment the process starts with: the spec's, plus HOME and HOSTNAME when unset. */
+static char **process_env(char **env, const struct ctr_user *u, const char *hostname, int tty)
+{
+    char **out = NULL;
+
+    ctr_env_set(&out, "PATH=" DEFAULT_PATH, NULL);
+    for (char **p = env; p && *p; p++)
+        ctr_env_set(&out, *p, NULL);
+    if (env_get(out, "HOSTNAME") == NULL && hostname != NULL) {
+        cleanup_free char *kv = xasprintf("HOSTNAME=%s", hostname);
+
+        ctr_env_set(&out, kv, NULL);
+    }
+    if (env_get(out, "HOME") == NULL) {
+        cleanup_free char *kv = xasprintf("HOME=%s", u->home ? u->home : "/");
+
+        ctr_env_set(&out, kv, NULL);
+    }
+    if (tty && env_get(out, "TERM") == NULL)
+        ctr_env_set(&out, "TERM=xterm", NULL);
+    return out;
+}
+
+/*
+ * --init: PID 1 stays ctr's code, a reaper that forwards every signal it can catch to the
+ * process and exits with its status.  Returns in the forked process, which goes on to exec.
+ */
+static pid_t init_child = -1;
+
+static void forward_signal(int sig)
+{
+    if (init_child > 0)
+        kill(init_child, sig);
+}
+
+static void run_init(int sock)
+{
+    struct sigaction sa = {.sa_handler = forward_signal};
+    sigset_t all, old;
+    int status = 0;
+    pid_t pid;
+
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    pid = fork();
+    if (pid < 0)
+        child_fail_errno(sock, "fork the container's process under --init");
+    if (pid == 0) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        return;
+    }
+    close(sock);
+    init_child = pid;
+    sigfillset(&sa.sa_mask);
+    for (int sig = 1; sig < SIGRTMAX; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
+            sigaction(sig, &sa, NULL);
+    prctl(PR_SET_NAME, "ctr-init");
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    for (;;) {
+        int st;
+        pid_t r = waitpid(-1, &st, 0);
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            break;
+        if (r == pid) {
+            status = st;
+            break;
+        }
+    }
+    /* Leftover processes die with the namespace's init: us, now. */
+    _exit(ctr_exit_code(status));
+}
+
+struct child_args {
+    const struct ctr_start *start;
+    int sock;
+    int own_netns;
+};
+
+static _Noreturn void child_main(const struct child_args *a)
+{
+    const struct ctr_spec *spec = a->start->spec;
+    cleanup_error struct ctr_error *e = NULL;
+    struct ctr_user user = {0};
+    char *warning = NULL;
+    char **env;
+    char byte;
+    ssize_t n;
+
+    if (a->start->kill_with_parent)
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* Wait for our id maps; EOF means the parent gave up. */
+    do
+        n = read(a->sock, &byte, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1)
+        _exit(125);
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        child_fail_errno(a->sock, "become root in the container's user namespace");
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        child_fail_errno(a->sock, "make the container's mounts private");
+    if (ctr_mount_rootfs(&a->start->rootfs, &warning, &e) < 0)
+        child_fail(a->sock, CTR_START_SETUP, e, 125);
+    if (warning != NULL) {
+        struct msg m = {.kind = MSG_WARNING};
+
+        snprintf(m.text, sizeof(m.text), "%s", warning);
+        send_msg(a->sock, &m, -1);
+        free(warning);
+    }
+    if (ctr_mount_container(a->start->rootfs.merged, &a->start->rootfs, spec, a->own_netns, &e) <
+                0 ||
+        ctr_pivot_root(a->start->rootfs.merged, &e) < 0)
+        child_fail(a->sock, CTR_START_SETUP, e, 125);
+    if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+        child_fail_errno(a->sock, "set the hostname");
+    if (resolve_user(spec->user, &user, &e) < 0 || enter_cwd(spec->cwd ? spec->cwd : "/", &e) < 0)
+        child_fail(a->sock, CTR_START_SETUP, e, 125);
+    if (setsid() < 0)
+        child_fail_errno(a->sock, "start a session");
+    if (spec->tty ? setup_pty(a->sock, &e) < 0 : setup_stdio(a->start->stdio, &e) < 0)
+        child_fail(a->sock, CTR_START_SETUP, e, 125);
+    env = process_env(spec->env, &user, spec->hostname, spec->tty);
+    reset_signals();
+    if (spec->init)
+        run_init(a->sock);
+    if (become_user(&user, &e) < 0)
+        child_fail(a->sock, CTR_START_SETUP, e, 125);
+    exec_process(a->sock, spec->argv, env);
+    exec_failed(a->sock, spec->argv[0]);
+}
+
+enum ctr_start_failure ctr_start_failure_of(const struct ctr_error *err)
+{
+    if (err != NULL && err->code == ENOENT)
+        return CTR_START_NOT_FOUND;
+    if (err != NULL && err->code == EACCES)
+        return CTR_START_CANNOT_INVOKE;
+    return CTR_START_SETUP;
+}
+
+int ctr_exit_code(int status)
+{
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+}
+
+/*
+ * The parent's side after the child exists: reads its reports until EOF.  Returns 0 when the
+ * process was executed.
+ */
+static int await_child(int sock, pid_t *pid, void (*warn)(void *, const char *), void *warn_arg,
+                       int *ret_pty, struct ctr_error **err)
+{
+    cleanup_close int pty = -1;
+    int ready = 0;
+
+    for (;;) {
+        struct msg m;
+        int fd, r = recv_msg(sock, &m, &fd);
+
+        if (r < 0)
+            return ctr_error_errno(err, "read the container's start report");
+        if (r == 0)
+            break;
+        if (m.kind == MSG_PTY && fd >= 0) {
+            if (pty >= 0)
+                close(pty);
+            pty = fd;
+        } else if (fd >= 0) {
+            close(fd);
+        }
+        if (m.kind == MSG_READY)
+            ready = 1;
+        if (m.kind == MSG_PID)
+            *pid = (pid_t)m.errnum;
+        if (m.kind == MSG_WARNING && warn != NULL)
+            warn(warn_arg, m.text);
+        if (m.kind == MSG_ERROR)
+            return ctr_error_set(err, m.errnum ? m.errnum : EIO, "%s", m.text);
+    }
+    if (!ready) {
+        int status = *pid > 0 ? ctr_waitpid(*pid) : -1;
+
+        return ctr_error_set(err, ECHILD,
+                             "the container's setup process died (wait status %d) before it "
+                             "could report",
+                             status);
+    }
+    *ret_pty = steal_fd(&pty);
+    return 0;
+}
+
+int ctr_container_start(const struct ctr_start *start, pid_t *ret_pid, int *ret_pty,
+                        struct ctr_error **err)
+{
+    int own_netns = start->spec->network == NULL || strcmp(start->spec->network, "host") != 0;
+    unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+                          CLONE_NEWCGROUP | (own_netns ? CLONE_NEWNET : 0);
+    cleanup_close int parent_sock = -1;
+    int sv[2], pty = -1;
+    pid_t pid;
+
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return ctr_error_errno(err, "create the start channel");
+    parent_sock = sv[0];
+    /* Like fork(), with the namespaces: the child runs on a copy of our stack. */
+    pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+    if (pid < 0) {
+        int errnum = errno;
+
+        close(sv[1]);
+        return ctr_error_errnum(err, errnum, "create the container's namespaces (clone)");
+    }
+    if (pid == 0) {
+        struct child_args a = {start, sv[1], own_netns};
+
+        close(parent_sock);
+        child_main(&a);
+    }
+    close(sv[1]);
+    if (ctr_userns_write_maps(pid, start->maps, err) < 0)
+        goto fail;
+    if (write(parent_sock, "g", 1) != 1) {
+        ctr_error_errno(err, "release the container's process");
+        goto fail;
+    }
+    if (await_child(parent_sock, &pid, start->warn, start->warn_arg, &pty, err) < 0)
+        goto fail;
+    *ret_pid = pid;
+    *ret_pty = pty;
+    return 0;
+
+fail:
+    kill(pid, SIGKILL);
+    ctr_waitpid(pid);
+    return -1;
+}
+
+/* ctr exec */
+
+static const struct {
+    const char *name;
+    int type;
+} exec_namespaces[] = {
+        /* The user namespace first: joining it gives the privileges to join the others. */
+        {"user", CLONE_NEWUSER},     {"mnt", CLONE_NEWNS},  {"pid", CLONE_NEWPID},
+        {"uts", CLONE_NEWUTS},       {"ipc", CLONE_NEWIPC}, {"net", CLONE_NEWNET},
+        {"cgroup", CLONE_NEWCGROUP},
+};
+
+#define N_EXEC_NS (sizeof(exec_namespaces) / sizeof(exec_namespaces[0]))
+
+/* Whether namespace `name` of `pid` is the one we are in (then it is not joined). */
+static int same_namespace(int fd, const char *name)
+{
+    char path[64];
+    struct stat a, b;
+
+    snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
+           a.st_dev == b.st_dev;
+}
+
+struct exec_args {
+    const struct ctr_exec *x;
+    int *nsfd;
+    int sock;
+};
+
+static _Noreturn void exec_child(const struct exec_args *a)
+{
+    const struct ctr_exec *x = a->x;
+    cleanup_error struct ctr_error *e = NULL;
+    struct ctr_user user = {0};
+    char **env;
+
+    if (resolve_user(x->user, &user, &e) < 0 || enter_cwd(x->cwd ? x->cwd : "/", &e) < 0)
+        child_fail(a->sock, CTR_START_SETUP, e, 125);
+    if (setsid() < 0)
+        child_fail_errno(a->sock, "start a session");
+    if (x->tty ? setup_pty(a->sock, &e) < 0 : setup_stdio(x->stdio, &e) < 0)
+        child_fail(a->sock, CTR_START_SETUP, e, 125);
+    env = process_env(x->env, &user, NULL, x->tty);
+    reset_signals();
+    if (become_user(&user, &e) < 0)
+        child_fail(a->sock, CTR_START_SETUP, e, 125);
+    exec_process(a->sock, x->argv, env);
+}
+
+/*
+ * The intermediate process: joins the namespaces, then makes the process that runs in them
+ * (a pid namespace is entered by the children of whoever joined it) as a sibling, our
+ * parent's child, so that ctr exec can wait for it; then exits.
+ */
+static _Noreturn void exec_joiner(const struct exec_args *a)
+{
+    struct msg m = {.kind = MSG_PID};
+    pid_t pid;
+
+    for (size_t i = 0; i < N_EXEC_NS; i++)
+        if (a->nsfd[i] >= 0 && setns(a->nsfd[i], exec_namespaces[i].type) < 0) {
+            char what[64];
+
+            snprintf(what, sizeof(what), "join the container's %s namespace",
+                     exec_namespaces[i].name);
+            child_fail_errno(a->sock, what);
+        }
+    for (size_t i = 0; i < N_EXEC_NS; i++)
+        if (a->nsfd[i] >= 0)
+            close(a->nsfd[i]);
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        child_fail_errno(a->sock, "become root in the container's user namespace");
+    pid = (pid_t)syscall(SYS_clone, CLONE_PARENT, NULL, NULL, NULL, 0);
+    if (pid < 0)
+        child_fail_errno(a->sock, "start the process in the container");
+    if (pid == 0)
+        exec_child(a);
+    m.errnum = (int)pid;
+    send_msg(a->sock, &m, -1);
+    _exit(0);
+}
+
+int ctr_container_exec(const struct ctr_exec *x, pid_t *ret_pid, int *ret_pty,
+                       struct ctr_error **err)
+{
+    int nsfd[N_EXEC_NS];
+    cleanup_close int parent_sock = -1;
+    int sv[2], pty = -1, r = -1;
+    pid_t joiner = -1, pid = -1;
+
+    for (size_t i = 0; i < N_EXEC_NS; i++)
+        nsfd[i] = -1;
+    for (size_t i = 0; i < N_EXEC_NS; i++) {
+        char path[64];
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)x->pid, exec_namespaces[i].name);
+        nsfd[i] = open(path, O_RDONLY | O_CLOEXEC);
+        if (nsfd[i] < 0) {
+            ctr_error_errno(err, "open the container's %s namespace", exec_namespaces[i].name);
+            goto out;
+        }
+        if (same_namespace(nsfd[i], exec_namespaces[i].name)) {
+            close(nsfd[i]);
+            nsfd[i] = -1;
+        }
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        ctr_error_errno(err, "create the start channel");
+        goto out;
+    }
+    parent_sock = sv[0];
+    joiner = fork();
+    if (joiner < 0) {
+        ctr_error_errno(err, "fork");
+        close(sv[1]);
+        goto out;
+    }
+    if (joiner == 0) {
+        struct exec_args a = {x, nsfd, sv[1]};
+
+        close(parent_sock);
+        exec_joiner(&a);
+    }
+    close(sv[1]);
+    /* The joiner reports the pid of the process (MSG_PID), the process the rest. */
+    if (await_child(parent_sock, &pid, NULL, NULL, &pty, err) < 0) {
+        if (pid > 0) {
+            kill(pid, SIGKILL);
+            ctr_waitpid(pid);
+        }
+        goto out;
+    }
+    if (pid <= 0) {
+        ctr_error_set(err, ECHILD, "the process joining the container did not report");
+        goto out;
+    }
+    *ret_pid = pid;
+    *ret_pty = pty;
+    r = 0;
+out:
+    if (joiner > 0)
+        ctr_waitpid(joiner);
+    for (size_t i = 0; i < N_EXEC_NS; i++)
+        if (nsfd[i] >= 0)
+            close(nsfd[i]);
+    return r;
+}

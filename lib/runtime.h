@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CTR_LIB_RUNTIME_H
+#define CTR_LIB_RUNTIME_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+#include "userns.h"
+
+/*
+ * Starting a container: ctr forks the container itself, no external OCI runtime.  The child
+ * is cloned into new user, mount, pid, uts, ipc, cgroup (and, unless the network is "host",
+ * net) namespaces; the parent writes its id maps; the child mounts its root filesystem
+ * (overlayfs over the image's layers), /proc, /sys, /dev and the generated /etc files,
+ * pivots into it, becomes the container's user and execs the process.
+ */
+struct ctr_rootfs {
+    char **lowerdirs;  /* absolute layer directories, top first; may be empty */
+    const char *upper; /* per-container overlay upper and work directories */
+    const char *work;
+    const char *merged;  /* the mount point (an empty directory) */
+    const char *empty;   /* an empty directory: the lower layer of an image without layers */
+    const char *etc_dir; /* holds the generated hosts, hostname and resolv.conf */
+    /*
+     * When the kernel refuses the overlay mount: fuse-overlayfs (its path, or NULL when not
+     * installed), else the layers are copied into `upper` once (`copied` names the marker
+     * file) and that directory is the root.
+     */
+    const char *fuse_overlayfs;
+    const char *copied;
+    int force_fallback; /* tests: behave as if the kernel refused overlayfs */
+};
+
+struct ctr_start {
+    const struct ctr_spec *spec;
+    const struct ctr_idmaps *maps;
+    struct ctr_rootfs rootfs;
+    int stdio[3];         /* the process's stdin, stdout, stderr; -1 is /dev/null */
+    int kill_with_parent; /* SIGKILL the container when the starting thread dies */
+    /* Called (in the caller) with each warning of the start, e.g. a slower fallback. */
+    void (*warn)(void *arg, const char *msg);
+    void *warn_arg;
+};
+
+/*
+ * Starts the container and returns once its process has been executed (the exec succeeded) or
+ * setup failed.  On success *ret_pid is the container's init as the caller's pid namespace
+ * sees it (the caller's child: it reaps it), and with spec->tty *ret_pty is the master side of
+ * the container's terminal (the slave is the process's stdin, stdout and stderr), else -1.
+ *
+ * On failure nothing is left: the child is killed and reaped, and since every mount was made
+ * in the child's own mount namespace, no mount survives it.  The error's code tells why:
+ * ENOENT when the command was not found, EACCES when it could not be invoked (permission,
+ * not an executable), anything else (never those two) for a failed setup step, which the
+ * message names ("mount overlay on '...': Invalid argument"); ctr_start_failure_of() sorts
+ * them.
+ */
+int ctr_container_start(const struct ctr_start *start, pid_t *ret_pid, int *ret_pty,
+                        struct ctr_error **err);
+
+/* How ctr_container_start() reports a process that could not be executed. */
+enum ctr_start_failure {
+    CTR_START_SETUP,         /* a setup step failed (exit 125) */
+    CTR_START_NOT_FOUND,     /* the command does not exist (exit 127) */
+    CTR_START_CANNOT_INVOKE, /* it exists but cannot be executed (exit 126) */
+};
+enum ctr_start_failure ctr_start_failure_of(const struct ctr_error *err);
+
+/*
+ * Running another process in a running container (ctr exec): joins the namespaces of `pid`
+ * (its user namespace first, so the rest may be joined with its privileges), becomes `user`
+ * (resolved in the container's /etc/passwd), enters `cwd` and executes argv with env.  The
+ * same contract as ctr_container_start(): returns once exec succeeded, with the process's pid
+ * (the caller's child) and its terminal's master when `tty`.
+ */
+struct ctr_exec {
+    pid_t pid; /* the container's init */
+    char **argv;
+    char **env;
+    const char *cwd;
+    const char *user;
+    int tty;
+    int stdio[3];
+};
+int ctr_container_exec(const struct ctr_exec *x, pid_t *ret_pid, int *ret_pty,
+                       struct ctr_error **err);
+
+/*
+ * The process with `pid` exited with wait status `status`: its exit code as a shell reports it
+ * (the code, or 128 + the signal number).
+ */
+int ctr_exit_code(int status);
+
+#endif
