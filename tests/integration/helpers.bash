@@ -81,3 +81,22 @@ expect_line() {
 		return 1
 	fi
 }
+
+# load_busybox: load the fixture image "busybox" (see ../fixtures/build-images.py) into the
+# store ctr uses now (mind XDG_DATA_HOME), as localhost/busybox:latest, so "busybox" names it.
+# The fixtures are built and the OCI archive written once per bats file.
+load_busybox() {
+	local archive="${BATS_FILE_TMPDIR:-${BATS_RUN_TMPDIR:-/tmp}}/busybox.oci.tar" out
+	if [[ ! -s "$archive" ]]; then
+		fixtures_build >/dev/null || return 1
+		if ! "${CTR_PYTHON:-python3}" "$_CTR_FIXTURES_SRC/build-images.py" "$(_fixtures_outdir)" \
+			--oci-archive busybox "$archive" >/dev/null; then
+			echo "load_busybox: writing the busybox archive $archive failed" >&2
+			return 1
+		fi
+	fi
+	if ! out="$("$CTR" load -i "$archive" 2>&1)"; then
+		printf 'load_busybox: ctr load -i %s failed:\n%s\n' "$archive" "$out" >&2
+		return 1
+	fi
+}
