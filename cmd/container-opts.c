@@ -107,6 +107,11 @@ int container_opts_parse(const char *cmd, int argc, char **argv, struct containe
             o->detach = 1;
             break;
         case 'e':
+            if (optarg[0] == '=' || optarg[0] == '\0')
+                return cmd_usage_error(cmd, err,
+                                       "invalid environment variable '%s': it needs a name before "
+                                       "'='",
+                                       optarg);
             push(&o->env, optarg);
             break;
         case OPT_ENV_FILE:

@@ -460,10 +460,20 @@ int container_wait_exit(struct ctr_ctx *ctx, struct storage_container *c, int ti
     id = xstrdup(c->id);
     for (long delay = 2;; delay = delay < 50 ? delay * 2 : 50) {
         struct storage_container fresh = {0};
-        int monitor_alive;
+        int monitor_alive, code = -1;
 
-        if (storage_container_find(s, id, &fresh, err) < 0)
-            return -1;
+        if (storage_container_find(s, id, &fresh, err) < 0) {
+            /* Removed meanwhile (--rm): it exited, and its code is kept for a while. */
+            if ((*err)->code != ENOENT)
+                return -1;
+            ctr_error_clear(err);
+            if (storage_container_exit_code(s, id, &code, err) < 0)
+                return -1;
+            c->state = STORAGE_CONTAINER_EXITED;
+            c->exit_code = code;
+            c->monitor_pid = 0;
+            return 0;
+        }
         monitor_alive = fresh.monitor_pid > 0 && fresh.monitor_pid != getpid() &&
                         ctr_proc_alive(fresh.monitor_pid, fresh.monitor_start);
         storage_container_clear(c);
@@ -494,8 +504,9 @@ static int wait_dead(pid_t pid, uint64_t start, long ms)
             ;
         close(fd);
     }
+    /* Without pidfd_open (Linux < 5.3), or for a zombie: poll. */
     dead = !ctr_proc_alive(pid, start);
-    for (int64_t deadline = now_ms() + ms; !dead && now_ms() < deadline;) {
+    for (int64_t deadline = now_ms() + (fd >= 0 ? 0 : ms); !dead && now_ms() < deadline;) {
         sleep_ms(10);
         dead = !ctr_proc_alive(pid, start);
     }

@@ -63,6 +63,10 @@ int cmd_exec(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
             detach = 1;
             break;
         case 'e':
+            if (optarg[0] == '=' || optarg[0] == '\0')
+                return cmd_usage_error(
+                        "exec", err,
+                        "invalid environment variable '%s': it needs a name before '='", optarg);
             ctr_env_set(&extra_env, optarg, lookup_env);
             break;
         case 'u':
@@ -101,6 +105,7 @@ int cmd_exec(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     x.env = spec.env;
     x.cwd = workdir ? workdir : spec.cwd;
     x.user = user ? user : spec.user;
+    x.hostname = spec.hostname;
     x.tty = tty;
     x.stdio[0] = interactive && !detach ? STDIN_FILENO : -1;
     x.stdio[1] = detach ? -1 : STDOUT_FILENO;

@@ -17,8 +17,21 @@ static const char usage[] =
         "  -v, --volumes   accepted for Podman compatibility (ctr has no named volumes)\n"
         "  -h, --help      print this help\n";
 
+/* Keeps the newest failure in *last, printing the one it replaces. */
+static void report(struct ctr_error **err, struct ctr_error **last)
+{
+    if (*last != NULL) {
+        fflush(stdout);
+        fprintf(stderr, "ctr: %s\n", (*last)->msg);
+        ctr_error_clear(last);
+    }
+    *last = *err;
+    *err = NULL;
+}
+
 int cmd_rm(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
+    struct ctr_error *last = NULL;
     static const struct option options[] = {
             {"force", no_argument, NULL, 'f'},
             {"all", no_argument, NULL, 'a'},
@@ -29,7 +42,7 @@ int cmd_rm(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     struct storage_container *list = NULL;
     struct storage *s;
     size_t n = 0;
-    int c, force = 0, all = 0, r = 0;
+    int c, force = 0, all = 0, failed = 0, total = 0;
 
     while ((c = getopt_long(argc, argv, "+:favh", options, NULL)) != -1) {
         switch (c) {
@@ -55,31 +68,45 @@ int cmd_rm(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     s = ctx_store(ctx, err);
     if (s == NULL)
         return -1;
+    /* Like Podman, every container that can go goes; each one that cannot is named. */
     if (all) {
         if (storage_container_list(s, &list, &n, err) < 0)
             return -1;
-        for (size_t i = 0; i < n && r == 0; i++) {
-            r = container_remove(ctx, &list[i], force, err);
-            if (r == 0)
+        for (size_t i = 0; i < n; i++) {
+            total++;
+            if (container_remove(ctx, &list[i], force, err) == 0) {
                 printf("%s\n", list[i].id);
+                continue;
+            }
+            report(err, &last);
+            failed++;
         }
         storage_container_list_free(list, n);
-        return r;
     }
-    for (int i = optind; i < argc && r == 0; i++) {
+    for (int i = optind; !all && i < argc; i++) {
         struct storage_container ct = {0};
+        int r = storage_container_find(s, argv[i], &ct, err);
 
-        r = storage_container_find(s, argv[i], &ct, err);
+        total++;
         if (r < 0 && force && (*err)->code == ENOENT) {
             ctr_error_clear(err);
-            r = 0;
             continue;
         }
         if (r == 0)
             r = container_remove(ctx, &ct, force, err);
-        if (r == 0)
-            printf("%s\n", argv[i]);
         storage_container_clear(&ct);
+        if (r == 0) {
+            printf("%s\n", argv[i]);
+            continue;
+        }
+        report(err, &last);
+        failed++;
     }
-    return r;
+    (void)total;
+    if (failed > 0) {
+        /* The last failure is ctr's error; the earlier ones were printed as they came. */
+        *err = last;
+        return -1;
+    }
+    return 0;
 }

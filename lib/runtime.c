@@ -440,6 +440,8 @@ static _Noreturn void child_main(const struct child_args *a)
         _exit(125);
     if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
         child_fail_errno(a->sock, "become root in the container's user namespace");
+    /* ctr's own umask (077) is not the container's: processes start with the usual 022. */
+    umask(022);
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         child_fail_errno(a->sock, "make the container's mounts private");
     if (ctr_mount_rootfs(&a->start->rootfs, &warning, &e) < 0)
@@ -619,13 +621,14 @@ static _Noreturn void exec_child(const struct exec_args *a)
     struct ctr_user user = {0};
     char **env;
 
+    umask(022);
     if (resolve_user(x->user, &user, &e) < 0 || enter_cwd(x->cwd ? x->cwd : "/", &e) < 0)
         child_fail(a->sock, CTR_START_SETUP, e, 125);
     if (setsid() < 0)
         child_fail_errno(a->sock, "start a session");
     if (x->tty ? setup_pty(a->sock, &e) < 0 : setup_stdio(x->stdio, &e) < 0)
         child_fail(a->sock, CTR_START_SETUP, e, 125);
-    env = process_env(x->env, &user, NULL, x->tty);
+    env = process_env(x->env, &user, x->hostname, x->tty);
     reset_signals();
     if (become_user(&user, &e) < 0)
         child_fail(a->sock, CTR_START_SETUP, e, 125);

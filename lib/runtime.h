@@ -81,6 +81,7 @@ struct ctr_exec {
     char **env;
     const char *cwd;
     const char *user;
+    const char *hostname; /* for $HOSTNAME when env lacks it */
     int tty;
     int stdio[3];
 };

@@ -838,8 +838,11 @@ static int put_value(struct buf *b, json_t *v, struct ctr_error **err)
         buf_puts(b, "<no value>");
         return 0;
     case JSON_ARRAY:
+        /* As Go prints a []string: "[sleep 1000]". */
         if (is_string_array(v)) {
-            put_joined(b, v, ",", 1);
+            buf_puts(b, "[");
+            put_joined(b, v, " ", 1);
+            buf_puts(b, "]");
             return 0;
         }
         return dump_json(b, v, err);

@@ -14,8 +14,8 @@
  * integer and boolean literals, pipes ({{.F | upper}}), parentheses, Go comments and
  * "{{- " / " -}}" trim markers.  Go's control actions (range, if, with, ...) and $variables are
  * rejected.  Strings print as they are, integers and reals as Go's %v prints them ("1.5"),
- * booleans as true/false, null as "<no value>", arrays of strings joined with "," (Podman's
- * Names), other arrays and objects as compact JSON.
+ * booleans as true/false, null as "<no value>", arrays of strings as Go prints a []string
+ * ("[sleep 1000]"), other arrays and objects as compact JSON.
  */
 struct ctr_template;
 

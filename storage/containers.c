@@ -654,6 +654,8 @@ fail:
     return ctr_error_wrap(err, "start container '%s'", id);
 }
 
+static int record_exit(struct storage *s, const char *id, int exit_code, struct ctr_error **err);
+
 int storage_container_set_exited(struct storage *s, const char *id, pid_t pid, int exit_code,
                                  struct ctr_error **err)
 {
@@ -674,7 +676,54 @@ int storage_container_set_exited(struct storage *s, const char *id, pid_t pid, i
     sqlite3_bind_int64(st, 4, pid);
     if (sqlite3_step(st) != SQLITE_DONE)
         return storage_sqlite_error(err, s->db, "record the exit of container '%s'", id);
-    return sqlite3_changes(s->db) > 0;
+    if (sqlite3_changes(s->db) == 0)
+        return 0;
+    return record_exit(s, id, exit_code, err) < 0 ? -1 : 1;
+}
+
+/* How long an exit code is kept after it was recorded (Podman keeps them five minutes). */
+#define EXIT_KEEP_NS (300LL * 1000000000LL)
+
+static int record_exit(struct storage *s, const char *id, int exit_code, struct ctr_error **err)
+{
+    cleanup_stmt sqlite3_stmt *st = prepare(
+            s, "INSERT OR REPLACE INTO container_exits (id, exit_code, finished) VALUES (?, ?, ?)",
+            err);
+    cleanup_stmt sqlite3_stmt *old = NULL;
+    int64_t now = ctr_now_ns();
+
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, exit_code);
+    sqlite3_bind_int64(st, 3, now);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return storage_sqlite_error(err, s->db, "keep the exit code of container '%s'", id);
+    old = prepare(s, "DELETE FROM container_exits WHERE finished < ?", err);
+    if (old == NULL)
+        return -1;
+    sqlite3_bind_int64(old, 1, now - EXIT_KEEP_NS);
+    if (sqlite3_step(old) != SQLITE_DONE)
+        return storage_sqlite_error(err, s->db, "forget old exit codes");
+    return 0;
+}
+
+int storage_container_exit_code(struct storage *s, const char *id, int *ret, struct ctr_error **err)
+{
+    cleanup_stmt sqlite3_stmt *st =
+            prepare(s, "SELECT exit_code FROM container_exits WHERE id = ?", err);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc != SQLITE_ROW)
+        return storage_sqlite_error(err, s->db, "read the exit code of container '%s'", id);
+    *ret = sqlite3_column_int(st, 0);
+    return 1;
 }
 
 int storage_container_set_created(struct storage *s, const char *id, struct ctr_error **err)

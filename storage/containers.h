@@ -95,6 +95,13 @@ int storage_container_set_running(struct storage *s, const char *id, pid_t pid, 
 int storage_container_set_exited(struct storage *s, const char *id, pid_t pid, int exit_code,
                                  struct ctr_error **err);
 
+/*
+ * The exit code recorded for container `id` in the last five minutes, also after the
+ * container was removed (--rm): 1 and *ret set, or 0 when none is known.
+ */
+int storage_container_exit_code(struct storage *s, const char *id, int *ret,
+                                struct ctr_error **err);
+
 /* Back to created after a failed start (pid cleared). */
 int storage_container_set_created(struct storage *s, const char *id, struct ctr_error **err);
 

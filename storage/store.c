@@ -77,6 +77,13 @@ static const char *const migrations[] = {
          * it lives, it and not a reconciling reader records the exit. */
         "ALTER TABLE containers ADD COLUMN monitor_pid INTEGER;"
         "ALTER TABLE containers ADD COLUMN monitor_start INTEGER;",
+        /* 3: exit codes outlive their container for a while (as Podman keeps them), so that
+         * 'ctr wait' of a --rm container still learns the code after the row is gone. */
+        "CREATE TABLE container_exits ("
+        "  id TEXT PRIMARY KEY,"
+        "  exit_code INTEGER NOT NULL,"
+        "  finished INTEGER NOT NULL"
+        ");",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

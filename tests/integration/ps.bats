@@ -287,7 +287,7 @@ row_of() {
     [ "$status" -eq 0 ]
     [[ "$output" =~ ^${id:0:12}\ t1\ Up\ .+$ ]]
     run "$CTR" ps --format '{{.Image}}|{{.State}}|{{.Command}}|{{.Ports}}|{{.Mounts}}|{{.Labels.app}}|{{.ExitCode}}'
-    expect_eq "$output" "localhost/busybox:latest|running|sleep 100||/data|web|0"
+    expect_eq "$output" "localhost/busybox:latest|running|sleep 100||[/data]|web|0"
     run "$CTR" ps --format '{{.Pid}} {{.RunningFor}} {{.CreatedAt}}'
     [[ "$output" =~ ^[1-9][0-9]*\ .+\ ago\ [0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:]{8}(\.[0-9]+)?\ [-+][0-9]{4}\ .+$ ]]
     run "$CTR" ps --format '{{json .Labels}} {{upper .Names}}'

@@ -134,8 +134,8 @@ TEST(value_types)
     expect_render("{{.Ratio}}", "1.5");
     expect_render("{{.Running}} {{.Paused}}", "true false");
     expect_render("{{.Gone}}", "<no value>");
-    expect_render("{{.Names}}", "web,db");
-    expect_render("{{.NoNames}}", "");
+    expect_render("{{.Names}}", "[web db]");
+    expect_render("{{.NoNames}}", "[]");
     expect_render("{{.Ports}}", "[80,443]");
     expect_render("{{.Mixed}}", "[\"a\",1]");
     expect_render("{{.Labels}}", "{\"b\":\"2\",\"a\":\"1\"}");
