@@ -33,6 +33,22 @@ const char container_opts_help[] =
         "      --network MODE       none (only lo, the default for now) or host\n"
         "      --pull POLICY        missing (default), always or never\n"
         "      --tls-verify[=BOOL]  verify the registry's TLS certificate when pulling\n"
+        "\n"
+        "Security (defaults: the eleven capabilities Podman grants, a seccomp allow-list,\n"
+        "no_new_privs, /proc and /sys paths without a namespace masked or read-only):\n"
+        "      --cap-add CAP        add a capability (NET_ADMIN, cap_net_admin, ALL)\n"
+        "      --cap-drop CAP       drop a capability (ALL drops every one)\n"
+        "      --privileged         all capabilities, no seccomp, no masks, the host's devices\n"
+        "                           (still confined by the user namespace)\n"
+        "      --security-opt OPT   seccomp=PROFILE.json, seccomp=unconfined,\n"
+        "                           no-new-privileges[=true|false], mask=PATH[:PATH...],\n"
+        "                           unmask=PATH[:PATH...]|ALL, apparmor=PROFILE, label=...\n"
+        "      --userns MODE        keep-id[:uid=U,gid=G] (your uid is the same inside) or nomap\n"
+        "      --uidmap C:H:N       map container uids C.. to ids H.. of your user namespace\n"
+        "      --gidmap C:H:N       the same for gids\n"
+        "      --read-only          make the root filesystem read-only (volumes stay writable)\n"
+        "      --read-only-tmpfs[=BOOL]  with --read-only, tmpfs on /tmp, /var/tmp, /run and\n"
+        "                           /dev/shm (default true)\n"
         "      --help               print this help\n";
 
 enum {
@@ -50,6 +66,15 @@ enum {
     OPT_PULL,
     OPT_TLS_VERIFY,
     OPT_HELP,
+    OPT_CAP_ADD,
+    OPT_CAP_DROP,
+    OPT_PRIVILEGED,
+    OPT_SECURITY_OPT,
+    OPT_USERNS,
+    OPT_UIDMAP,
+    OPT_GIDMAP,
+    OPT_READ_ONLY,
+    OPT_READ_ONLY_TMPFS,
 };
 
 static const struct option options[] = {
@@ -77,6 +102,15 @@ static const struct option options[] = {
         {"pull", required_argument, NULL, OPT_PULL},
         {"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
         {"help", no_argument, NULL, OPT_HELP},
+        {"cap-add", required_argument, NULL, OPT_CAP_ADD},
+        {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+        {"privileged", no_argument, NULL, OPT_PRIVILEGED},
+        {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+        {"userns", required_argument, NULL, OPT_USERNS},
+        {"uidmap", required_argument, NULL, OPT_UIDMAP},
+        {"gidmap", required_argument, NULL, OPT_GIDMAP},
+        {"read-only", no_argument, NULL, OPT_READ_ONLY},
+        {"read-only-tmpfs", optional_argument, NULL, OPT_READ_ONLY_TMPFS},
         {NULL, 0, NULL, 0},
 };
 
@@ -99,6 +133,7 @@ int container_opts_parse(const char *cmd, int argc, char **argv, struct containe
     o->stop_timeout = -1;
     o->tls_verify = -1;
     o->pull = "missing";
+    o->read_only_tmpfs = -1;
     opterr = 0;
     /* '+': options end at the image; what follows is the container's command. */
     while ((c = getopt_long(argc, argv, "+:de:itw:u:h:v:l:", options, NULL)) != -1) {
@@ -187,6 +222,34 @@ int container_opts_parse(const char *cmd, int argc, char **argv, struct containe
         case OPT_HELP:
             *ret_help = 1;
             return 0;
+        case OPT_CAP_ADD:
+            push(&o->cap_add, optarg);
+            break;
+        case OPT_CAP_DROP:
+            push(&o->cap_drop, optarg);
+            break;
+        case OPT_PRIVILEGED:
+            o->privileged = 1;
+            break;
+        case OPT_SECURITY_OPT:
+            push(&o->security_opts, optarg);
+            break;
+        case OPT_USERNS:
+            o->userns = optarg;
+            break;
+        case OPT_UIDMAP:
+            push(&o->uidmaps, optarg);
+            break;
+        case OPT_GIDMAP:
+            push(&o->gidmaps, optarg);
+            break;
+        case OPT_READ_ONLY:
+            o->read_only = 1;
+            break;
+        case OPT_READ_ONLY_TMPFS:
+            if (cmd_parse_bool(cmd, "--read-only-tmpfs", optarg, &o->read_only_tmpfs, err) < 0)
+                return -1;
+            break;
         default:
             return cmd_getopt_error(cmd, c, argv, err);
         }
@@ -207,5 +270,10 @@ void container_opts_clear(struct container_opts *o)
     strv_free(o->volumes);
     strv_free(o->tmpfs);
     strv_free(o->labels);
+    strv_free(o->cap_add);
+    strv_free(o->cap_drop);
+    strv_free(o->security_opts);
+    strv_free(o->uidmaps);
+    strv_free(o->gidmaps);
     memset(o, 0, sizeof(*o));
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include "cleanup.h"
 #include "container.h"
 #include "fsutil.h"
+#include "idmap-opts.h"
 #include "images.h"
 #include "proc.h"
 #include "runtime.h"
@@ -64,10 +66,34 @@ char *container_monitor_path(struct ctr_error **err)
     return NULL;
 }
 
+/* Maps stored as "INSIDE:HOST:COUNT" (--userns, --uidmap, --gidmap were computed at create). */
+static int stored_maps(char **text, struct ctr_idmap **ret, size_t *ret_n, struct ctr_error **err)
+{
+    size_t n = strv_length(text);
+    struct ctr_idmap *m = xcalloc(n, sizeof(*m));
+
+    for (size_t i = 0; i < n; i++)
+        if (ctr_idmap_parse(text[i], &m[i], err) < 0) {
+            free(m);
+            return ctr_error_wrap(err, "the container's stored id map");
+        }
+    *ret = m;
+    *ret_n = n;
+    return 0;
+}
+
 /* The user namespace mapping: the user's ranges; real root keeps the host's ids. */
-static int container_maps(struct ctr_idmaps *ret, struct ctr_error **err)
+static int container_maps(const struct ctr_security_spec *sec, struct ctr_idmaps *ret,
+                          struct ctr_error **err)
 {
     int has_ranges;
+
+    if (sec->uid_map != NULL && sec->gid_map != NULL) {
+        if (stored_maps(sec->uid_map, &ret->uid, &ret->n_uid, err) < 0 ||
+            stored_maps(sec->gid_map, &ret->gid, &ret->n_gid, err) < 0)
+            return -1;
+        return 0;
+    }
 
     if (geteuid() == 0) {
         ret->uid = xcalloc(1, sizeof(*ret->uid));
@@ -93,6 +119,9 @@ struct plan {
     char **lowerdirs;
     char *fuse_overlayfs;
     char *copied;
+    char *cache_dir;
+    struct ctr_idmaps inner; /* see nest_maps() */
+    int init_fd;
     struct ctr_start start;
 };
 
@@ -110,7 +139,115 @@ static void plan_clear(struct plan *p)
     strv_free(p->lowerdirs);
     free(p->fuse_overlayfs);
     free(p->copied);
+    free(p->cache_dir);
+    ctr_idmaps_clear(&p->inner);
+    if (p->init_fd >= 0)
+        close(p->init_fd);
     memset(p, 0, sizeof(*p));
+}
+
+/* Host ids of a map re-expressed as ids of the user's namespace `user` (split as needed). */
+static int to_user_ids(const struct ctr_idmap *user, size_t n_user, const struct ctr_idmap *m,
+                       size_t n, struct ctr_idmap **ret, size_t *ret_n, struct ctr_error **err)
+{
+    struct ctr_idmap *out = NULL;
+    size_t n_out = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned long inside = m[i].inside, host = m[i].outside, left = m[i].count;
+
+        while (left > 0) {
+            size_t k;
+
+            for (k = 0; k < n_user; k++)
+                if (host >= user[k].outside && host - user[k].outside < user[k].count)
+                    break;
+            if (k == n_user) {
+                free(out);
+                return ctr_error_set(err, ERANGE,
+                                     "host id %lu of the container's map is not one of yours",
+                                     host);
+            }
+            unsigned long avail = user[k].count - (host - user[k].outside);
+            unsigned long take = avail < left ? avail : left;
+
+            out = xreallocarray(out, n_out + 1, sizeof(*out));
+            out[n_out++] =
+                    (struct ctr_idmap){inside, user[k].inside + (host - user[k].outside), take};
+            inside += take;
+            host += take;
+            left -= take;
+        }
+    }
+    *ret = out;
+    *ret_n = n_out;
+    return 0;
+}
+
+/*
+ * When the container's root is not the user, the maps become nested: the store is mounted from
+ * the user's own namespace (p->maps), the container gets p->inner in it.
+ */
+static int nest_maps(struct plan *p, struct ctr_error **err)
+{
+    struct ctr_idmaps user = {0};
+    int has_ranges;
+
+    if (p->maps.n_uid == 0 || geteuid() == 0)
+        return 0;
+    for (size_t i = 0; i < p->maps.n_uid; i++)
+        if (p->maps.uid[i].inside == 0 && p->maps.uid[i].outside == geteuid()) {
+            for (size_t j = 0; j < p->maps.n_gid; j++)
+                if (p->maps.gid[j].inside == 0 && p->maps.gid[j].outside == getegid())
+                    return 0;
+        }
+    if (ctr_idmaps_for_current_user(&user, &has_ranges, err) < 0)
+        return -1;
+    if (to_user_ids(user.uid, user.n_uid, p->maps.uid, p->maps.n_uid, &p->inner.uid,
+                    &p->inner.n_uid, err) < 0 ||
+        to_user_ids(user.gid, user.n_gid, p->maps.gid, p->maps.n_gid, &p->inner.gid,
+                    &p->inner.n_gid, err) < 0) {
+        ctr_idmaps_clear(&user);
+        return -1;
+    }
+    ctr_idmaps_clear(&p->maps);
+    p->maps = user;
+    p->start.inner_maps = &p->inner;
+    /* Its root is not the user: what it wrote in the runtime directory would not be ours. */
+    p->start.cache_dir = NULL;
+    return 0;
+}
+
+/*
+ * --init: ctr-monitor copied into a sealed memfd, which the container's PID 1 executes as
+ * ctr-init.  Sealed, nothing can write it; a memfd, nothing on the host is reachable through
+ * /proc/1/exe.
+ */
+static int init_copy(struct ctr_error **err)
+{
+    cleanup_free char *path = container_monitor_path(err);
+    cleanup_close int in = -1;
+    int fd;
+    char buf[65536];
+    ssize_t n;
+
+    if (path == NULL)
+        return -1;
+    in = open(path, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return ctr_error_errno(err, "open '%s'", path);
+    fd = memfd_create("ctr-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return ctr_error_errno(err, "copy '%s' for --init", path);
+    while ((n = read(in, buf, sizeof(buf))) > 0)
+        if (ctr_write_all(fd, buf, (size_t)n) < 0)
+            break;
+    if (n != 0 || fchmod(fd, 0555) < 0 ||
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+        close(fd);
+        return ctr_error_errno(err, "copy '%s' for --init", path);
+    }
+    return fd;
 }
 
 static int plan_init(struct storage *s, const struct storage_container *c, struct plan *p,
@@ -120,7 +257,11 @@ static int plan_init(struct storage *s, const struct storage_container *c, struc
     const char *fallback = getenv("CTR_OVERLAY_FALLBACK");
     size_t n;
 
+    p->init_fd = -1;
+    p->start.init_fd = -1;
     if (container_spec(c, &p->spec, err) < 0)
+        return -1;
+    if (p->spec.init && (p->init_fd = p->start.init_fd = init_copy(err)) < 0)
         return -1;
     if (c->image_id == NULL || storage_image_lookup(s, c->image_id, &img, err) < 0 || img == NULL) {
         if (err && *err)
@@ -132,13 +273,15 @@ static int plan_init(struct storage *s, const struct storage_container *c, struc
     /* overlayfs lists the top layer first. */
     for (size_t i = 0; i < n; i++)
         p->lowerdirs[i] = storage_layer_dir(s, img->diff_ids[n - 1 - i]);
-    if (container_maps(&p->maps, err) < 0)
+    if (container_maps(&p->spec.security, &p->maps, err) < 0)
         return -1;
     container_dirs_init(&p->dirs, s, c->id);
     p->fuse_overlayfs = ctr_find_program("fuse-overlayfs");
     p->copied = xasprintf("%s/copied", p->dirs.dir);
     p->start.spec = &p->spec;
     p->start.warn = print_warning;
+    p->cache_dir = xasprintf("%s/seccomp", s->runroot);
+    p->start.cache_dir = p->cache_dir;
     p->start.maps = &p->maps;
     p->start.rootfs = (struct ctr_rootfs){
             .lowerdirs = p->lowerdirs,
@@ -150,6 +293,8 @@ static int plan_init(struct storage *s, const struct storage_container *c, struc
             .fuse_overlayfs = p->fuse_overlayfs,
             .copied = p->copied,
     };
+    if (p->spec.security.uid_map != NULL && nest_maps(p, err) < 0)
+        return -1;
     /*
      * CTR_OVERLAY_FALLBACK=fuse|copy acts as if the kernel refused overlayfs: for tests, and
      * for a kernel whose overlayfs misbehaves in a user namespace.

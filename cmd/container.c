@@ -184,7 +184,7 @@ static int build_spec(const struct container_opts *o, const struct image_config 
     }
     spec->stop_timeout = o->stop_timeout >= 0 ? (unsigned)o->stop_timeout : 10;
     spec->network = xstrdup(o->network ? o->network : "none");
-    return 0;
+    return container_security_build(o, spec, err);
 }
 
 static int write_file(const char *path, const char *text, struct ctr_error **err)
@@ -267,6 +267,63 @@ static int make_dirs(const struct storage *s, const struct container_dirs *d,
         mkdir(d->merged, 0755) < 0 || mkdir(d->empty, 0755) < 0 || chmod(d->empty, 0755) < 0)
         return ctr_error_errno(err, "create the directories of container in '%s'", d->dir);
     return 0;
+}
+
+/* The id of the user's namespace (0 the user, 1.. the subordinate ids) for host id `host`. */
+static int ns_id(const struct ctr_idmap *m, size_t n, unsigned long host, unsigned long *ret)
+{
+    for (size_t i = 0; i < n; i++)
+        if (host >= m[i].outside && host - m[i].outside < m[i].count) {
+            *ret = m[i].inside + (host - m[i].outside);
+            return 0;
+        }
+    return -1;
+}
+
+/* The host id that container id 0 has under maps stored as "INSIDE:HOST:COUNT". */
+static int root_of(char **maps, unsigned long *ret)
+{
+    for (char **p = maps; p && *p; p++) {
+        unsigned long inside, host, count;
+
+        if (sscanf(*p, "%lu:%lu:%lu", &inside, &host, &count) == 3 && inside == 0 && count > 0) {
+            *ret = host;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/*
+ * With --userns or --uidmap the container's root may not be the user: its root directory (the
+ * overlay's upper) is made its own, so "/" belongs to root inside, through the store's user
+ * namespace, which maps the subordinate ids.
+ */
+static int give_dir(const struct container_dirs *d, const struct ctr_security_spec *sec,
+                    struct ctr_error **err)
+{
+    struct image_store_ns ns;
+    unsigned long host_uid, host_gid, uid, gid;
+    int r;
+
+    if (sec->uid_map == NULL || root_of(sec->uid_map, &host_uid) < 0 ||
+        root_of(sec->gid_map, &host_gid) < 0)
+        return 0;
+    if (host_uid == geteuid() && host_gid == getegid())
+        return 0;
+    if (image_store_ns_init(&ns, err) < 0)
+        return -1;
+    if (ns_id(ns.maps.uid, ns.maps.n_uid, host_uid, &uid) < 0 ||
+        ns_id(ns.maps.gid, ns.maps.n_gid, host_gid, &gid) < 0)
+        r = ctr_error_set(err, ERANGE, "the container's root (host uid %lu) is not one of your ids",
+                          host_uid);
+    else {
+        char *paths[] = {d->upper, d->work, NULL};
+
+        r = image_store_chown(&ns, paths, uid, gid, err);
+    }
+    image_store_ns_clear(&ns);
+    return r;
 }
 
 static char *join_argv(char **argv)
@@ -393,7 +450,7 @@ int container_create(struct ctr_ctx *ctx, const struct container_opts *o, const 
     if (make_dirs(s, &d, err) < 0)
         goto fail;
     dirs_made = 1;
-    if (write_etc_files(&d, &spec, name, err) < 0)
+    if (write_etc_files(&d, &spec, name, err) < 0 || give_dir(&d, &spec.security, err) < 0)
         goto fail;
     c.id = id;
     c.name = name;

@@ -43,6 +43,16 @@ struct container_opts {
     const char *network;
     const char *pull; /* missing, always, never */
     int tls_verify;   /* -1 as configured */
+    /* Security controls. */
+    char **cap_add;
+    char **cap_drop;
+    int privileged;
+    char **security_opts; /* --security-opt, in order */
+    const char *userns;
+    char **uidmaps;
+    char **gidmaps;
+    int read_only;
+    int read_only_tmpfs; /* -1: the default (true) */
 };
 
 /* getopt_long for create/run; the option table and short options are shared. */
@@ -94,6 +104,10 @@ int container_remove(struct ctr_ctx *ctx, struct storage_container *c, int force
 /* Waits until the container is not running and its monitor is done; refreshes `c`. */
 int container_wait_exit(struct ctr_ctx *ctx, struct storage_container *c, int timeout_ms,
                         struct ctr_error **err);
+
+/* The security settings from the options (capabilities, seccomp, masks, id maps...). */
+int container_security_build(const struct container_opts *o, struct ctr_spec *spec,
+                             struct ctr_error **err);
 
 /* Loads the spec stored with `c`. */
 int container_spec(const struct storage_container *c, struct ctr_spec *ret, struct ctr_error **err);

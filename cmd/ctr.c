@@ -254,6 +254,8 @@ static int helper_main(int argc, char **argv, int *ret_status)
         *ret_status = image_helper_unpack_main(argc, argv);
     else if (strcmp(base, IMAGE_HELPER_REMOVE) == 0)
         *ret_status = image_helper_remove_main(argc, argv);
+    else if (strcmp(base, IMAGE_HELPER_CHOWN) == 0)
+        *ret_status = image_helper_chown_main(argc, argv);
     else if (strcmp(base, IMAGE_HELPER_TAR) == 0)
         *ret_status = image_helper_tar_main(argc, argv);
     else if (strcmp(base, CONTAINER_EXITED_HELPER) == 0)

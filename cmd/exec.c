@@ -11,6 +11,7 @@
 #include "proc.h"
 #include "runtime.h"
 #include "spawn.h"
+#include "xalloc.h"
 
 static const char usage[] =
         "Usage: ctr exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
@@ -46,6 +47,7 @@ int cmd_exec(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     struct ctr_exec x = {0};
     const char *user = NULL, *workdir = NULL;
     cleanup_strv char **extra_env = NULL;
+    cleanup_free char *cache_dir = NULL;
     cleanup_close int pty = -1;
     struct storage *s;
     int c, interactive = 0, tty = 0, detach = 0, status = -1, wstatus;
@@ -106,6 +108,10 @@ int cmd_exec(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     x.cwd = workdir ? workdir : spec.cwd;
     x.user = user ? user : spec.user;
     x.hostname = spec.hostname;
+    x.security = &spec.security;
+    /* With --userns or --uidmap the process's root is not the user: no shared cache then. */
+    cache_dir = spec.security.uid_map ? NULL : xasprintf("%s/seccomp", s->runroot);
+    x.cache_dir = cache_dir;
     x.tty = tty;
     x.stdio[0] = interactive && !detach ? STDIN_FILENO : -1;
     x.stdio[1] = detach ? -1 : STDOUT_FILENO;

@@ -7,9 +7,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "cleanup.h"
 #include "container.h"
 #include "proc.h"
+#include "scmp.h"
 #include "template.h"
 #include "userns.h"
 #include "xalloc.h"
@@ -100,6 +102,55 @@ static json_t *namespaces_json(const struct storage_container *c)
     return o;
 }
 
+static json_t *caps_json(uint64_t caps)
+{
+    json_t *a = json_array();
+
+    for (int cap = 0; cap < 64; cap++)
+        if ((caps & (1ULL << cap)) && ctr_cap_name(cap) != NULL)
+            json_array_append_new(a, json_string(ctr_cap_name(cap)));
+    return a;
+}
+
+static const char *seccomp_name(const struct ctr_security_spec *sec)
+{
+    if (sec->seccomp_unconfined)
+        return "unconfined";
+    return sec->seccomp_path ? sec->seccomp_path : ctr_seccomp_default_name();
+}
+
+/* The security settings, as Podman's inspect names them where it has a name. */
+static void add_security(json_t *o, const struct ctr_spec *spec)
+{
+    const struct ctr_security_spec *sec = &spec->security;
+    json_t *host = json_object_get(o, "HostConfig");
+    json_t *opts = json_array();
+
+    json_object_set_new(o, "EffectiveCaps", caps_json(sec->caps));
+    json_object_set_new(o, "BoundingCaps", caps_json(sec->caps));
+    json_object_set_new(o, "NoNewPrivileges", json_boolean(sec->no_new_privs));
+    json_object_set_new(o, "SeccompProfile", json_string(seccomp_name(sec)));
+    json_object_set_new(o, "AppArmorProfile", json_string(sec->apparmor ? sec->apparmor : ""));
+    json_object_set_new(o, "ProcessLabel", json_string(sec->label ? sec->label : ""));
+    json_array_append_new(opts, json_sprintf("seccomp=%s", seccomp_name(sec)));
+    if (sec->no_new_privs)
+        json_array_append_new(opts, json_string("no-new-privileges"));
+    if (sec->apparmor)
+        json_array_append_new(opts, json_sprintf("apparmor=%s", sec->apparmor));
+    if (sec->label)
+        json_array_append_new(opts, json_sprintf("label=%s", sec->label));
+    json_object_set_new(host, "Privileged", json_boolean(sec->privileged));
+    json_object_set_new(host, "SecurityOpt", opts);
+    json_object_set_new(host, "ReadonlyRootfs", json_boolean(sec->read_only));
+    json_object_set_new(host, "ReadOnlyTmpfs",
+                        json_boolean(sec->read_only && sec->read_only_tmpfs));
+    json_object_set_new(host, "MaskedPaths", strv_json(sec->masked_paths));
+    json_object_set_new(host, "ReadonlyPaths", strv_json(sec->readonly_paths));
+    json_object_set_new(host, "UsernsMode", json_string(sec->userns ? sec->userns : ""));
+    json_object_set_new(host, "CapAdd", caps_json(sec->caps & ~ctr_caps_default()));
+    json_object_set_new(host, "CapDrop", caps_json(ctr_caps_default() & ~sec->caps));
+}
+
 static json_t *container_json(struct ctr_ctx *ctx, const struct storage_container *c,
                               const struct ctr_spec *spec)
 {
@@ -110,8 +161,11 @@ static json_t *container_json(struct ctr_ctx *ctx, const struct storage_containe
     json_t *o;
 
     container_dirs_init(&d, ctx->store, c->id);
-    if (ctr_idmaps_for_current_user(&maps, &has_ranges, &ignored) < 0)
+    if (spec->security.uid_map != NULL) {
+        /* --userns, --uidmap, --gidmap: the maps computed at create. */
+    } else if (ctr_idmaps_for_current_user(&maps, &has_ranges, &ignored) < 0) {
         ctr_error_clear(&ignored);
+    }
     o = json_pack("{s:s, s:o, s:s, s:o, s:{s:s, s:b, s:b, s:i, s:i, s:o, s:o}, s:s?, s:s?, s:s, "
                   "s:{s:s?, s:s?, s:o, s:o, s:s, s:o, s:s?, s:I, s:b, s:b}, "
                   "s:{s:b, s:s?, s:b}, s:o, s:o, s:{s:o, s:o}, s:s, "
@@ -133,6 +187,14 @@ static json_t *container_json(struct ctr_ctx *ctx, const struct storage_containe
                   "overlay", "Data", "UpperDir", d.upper, "WorkDir", d.work, "MergedDir", d.merged);
     ctr_idmaps_clear(&maps);
     container_dirs_clear(&d);
+    if (spec->security.uid_map != NULL) {
+        /* --userns, --uidmap, --gidmap: the maps computed at create. */
+        json_t *m = json_object_get(o, "IDMappings");
+
+        json_object_set_new(m, "UidMap", strv_json(spec->security.uid_map));
+        json_object_set_new(m, "GidMap", strv_json(spec->security.gid_map));
+    }
+    add_security(o, spec);
     return o;
 }
 

@@ -187,6 +187,57 @@ static int parse_number(const char *s, unsigned long long max, unsigned long lon
     return errno == 0 && end != s && *end == '\0' && s[0] != '-' && *ret <= max ? 0 : -1;
 }
 
+/*
+ * ctr-init PID: the --init reaper.  ctr's first process in the container forks the command
+ * (PID) and then executes this program from a sealed memfd copy, so that PID 1 is neither a
+ * copy of ctr nor a file on the host: /proc/1/exe gives the container nothing to overwrite
+ * (CVE-2019-5736), and ctr exec may still join PID 1's namespaces.  It forwards every signal
+ * it can catch to the command, reaps every orphan, and exits with the command's status.
+ */
+static pid_t init_child;
+
+static void init_forward(int sig)
+{
+    kill(init_child, sig);
+}
+
+static int init_main(int argc, char **argv)
+{
+    struct sigaction sa = {.sa_handler = init_forward};
+    unsigned long long pid;
+    int status = 0;
+
+    if (argc != 2 || parse_number(argv[1], INT_MAX, &pid) < 0 || pid == 0)
+        return 125;
+    init_child = (pid_t)pid;
+    prctl(PR_SET_NAME, "ctr-init", 0, 0, 0);
+    sigfillset(&sa.sa_mask);
+    for (int sig = 1; sig < SIGRTMAX; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
+            sigaction(sig, &sa, NULL);
+    /* Signals that came while we were being executed were blocked by the process before us. */
+    {
+        sigset_t none;
+
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+    }
+    for (;;) {
+        int st;
+        pid_t r = waitpid(-1, &st, 0);
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            break;
+        if (r == init_child) {
+            status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+            break;
+        }
+    }
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     static const int forwarded[] = {SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -197,6 +248,8 @@ int main(int argc, char **argv)
     pid_t container;
     char status_str[16];
 
+    if (argc > 0 && strcmp(argv[0], "ctr-init") == 0)
+        return init_main(argc, argv);
     if (argc != 8 || parse_number(argv[5], INT_MAX, &pid_arg) < 0 || pid_arg == 0 ||
         parse_number(argv[7], ULLONG_MAX, &log_max) < 0) {
         fprintf(stderr, "usage: ctr-monitor CTR_BINARY ROOT RUNROOT ID PID LOGFILE "

@@ -195,6 +195,43 @@ int image_helper_remove_main(int argc, char **argv)
     return 0;
 }
 
+int image_store_chown(const struct image_store_ns *ns, char *const *paths, unsigned long uid,
+                      unsigned long gid, struct ctr_error **err)
+{
+    size_t n = strv_length((char **)paths);
+    cleanup_free char **argv = xcalloc(n + 4, sizeof(char *));
+    char u[24], g[24];
+
+    snprintf(u, sizeof(u), "%lu", uid);
+    snprintf(g, sizeof(g), "%lu", gid);
+    argv[0] = (char *)IMAGE_HELPER_CHOWN;
+    argv[1] = u;
+    argv[2] = g;
+    for (size_t i = 0; i < n; i++)
+        argv[3 + i] = paths[i];
+    return run_helper(ns, argv, err);
+}
+
+int image_helper_chown_main(int argc, char **argv)
+{
+    uid_t uid;
+    gid_t gid;
+
+    if (argc < 4) {
+        image_helper_result(0, "usage: %s UID GID ABSOLUTE-PATH...", IMAGE_HELPER_CHOWN);
+        return 2;
+    }
+    uid = (uid_t)strtoul(argv[1], NULL, 10);
+    gid = (gid_t)strtoul(argv[2], NULL, 10);
+    for (int i = 3; i < argc; i++)
+        if (argv[i][0] != '/' || lchown(argv[i], uid, gid) < 0) {
+            image_helper_result(0, "chown '%s': %s", argv[i],
+                                argv[i][0] != '/' ? "not absolute" : strerror(errno));
+            return 1;
+        }
+    return 0;
+}
+
 int image_helper_unpack_main(int argc, char **argv)
 {
     cleanup_error struct ctr_error *err = NULL;

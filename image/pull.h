@@ -17,6 +17,7 @@
  */
 #define IMAGE_HELPER_UNPACK "ctr-unpack-layer"
 #define IMAGE_HELPER_REMOVE "ctr-remove-tree"
+#define IMAGE_HELPER_CHOWN  "ctr-chown-dir"
 
 struct image_store_ns {
     struct ctr_idmaps maps;
@@ -33,6 +34,14 @@ void image_store_ns_clear(struct image_store_ns *ns);
 /* Removes `path` and everything below it, as the owner of its files. */
 int image_store_remove_tree(const struct image_store_ns *ns, const char *path,
                             struct ctr_error **err);
+
+/*
+ * Gives `paths` (NULL-terminated, absolute; symlinks not followed) to uid/gid as the store's
+ * user namespace numbers them (0 is the user, 1.. the subordinate ids): the root directory of
+ * a container whose root is not the user (--userns, --uidmap) is that root's.
+ */
+int image_store_chown(const struct image_store_ns *ns, char *const *paths, unsigned long uid,
+                      unsigned long gid, struct ctr_error **err);
 
 /*
  * Starts the re-executed helper argv[0] (one of the IMAGE_HELPER_* names) as the owner of the
@@ -53,6 +62,7 @@ void image_helper_result(int ok, const char *fmt, ...) CTR_PRINTF(2, 3);
 /* The entry points of the re-executed helpers; they return the process exit status. */
 int image_helper_unpack_main(int argc, char **argv);
 int image_helper_remove_main(int argc, char **argv);
+int image_helper_chown_main(int argc, char **argv);
 
 enum image_pull_event_kind {
     IMAGE_PULL_RESOLVED,       /* `name` is what is being pulled */

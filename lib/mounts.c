@@ -324,6 +324,30 @@ static int mount_sys(int rootfd, int own_netns, struct ctr_error **err)
             MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
 }
 
+/*
+ * --privileged: the host's /dev, as far as the user namespace lets its devices be used (the
+ * kernel still checks every open against the owner's real permissions), with the container's
+ * own pts, shm and mqueue over it.
+ */
+static int mount_host_dev(int rootfd, struct ctr_error **err)
+{
+    if (mount_in_root(rootfd, "/dev", "/dev", TARGET_DIR, NULL, MS_BIND | MS_REC, NULL, err) < 0)
+        return -1;
+    if (mount_in_root(rootfd, "devpts", "/dev/pts", TARGET_DIR, "devpts", MS_NOSUID | MS_NOEXEC,
+                      "newinstance,ptmxmode=0666,mode=0620", err) < 0)
+        return -1;
+    /* The host's /dev belongs to the real root: only what it has can be mounted over. */
+    if (access("/dev/shm", F_OK) == 0 &&
+        mount_in_root(rootfd, "shm", "/dev/shm", TARGET_DIR, "tmpfs",
+                      MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", err) < 0)
+        return -1;
+    if (access("/dev/mqueue", F_OK) == 0 &&
+        mount_in_root(rootfd, "mqueue", "/dev/mqueue", TARGET_DIR, "mqueue",
+                      MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0)
+        return -1;
+    return 0;
+}
+
 static int mount_dev(int rootfd, struct ctr_error **err)
 {
     static const struct {
@@ -405,8 +429,8 @@ static int mount_volume(int rootfd, const struct ctr_mount_spec *m, struct ctr_e
     return attrs ? restrict_mount(rootfd, m->destination, attrs, err) : 0;
 }
 
-int ctr_mount_container(const char *root, const struct ctr_rootfs *r, const struct ctr_spec *spec,
-                        int own_netns, struct ctr_error **err)
+int ctr_mount_kernel(const char *root, const struct ctr_spec *spec, int own_netns,
+                     struct ctr_error **err)
 {
     cleanup_close int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
@@ -414,12 +438,104 @@ int ctr_mount_container(const char *root, const struct ctr_rootfs *r, const stru
         return ctr_error_errno(err, "open the container's root '%s'", root);
     if (mount_in_root(rootfd, "proc", "/proc", TARGET_DIR, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                       NULL, err) < 0 ||
-        mount_sys(rootfd, own_netns, err) < 0 || mount_dev(rootfd, err) < 0 ||
-        mount_etc_files(rootfd, r->etc_dir, err) < 0)
+        mount_sys(rootfd, own_netns, err) < 0 ||
+        (spec->security.privileged ? mount_host_dev(rootfd, err) : mount_dev(rootfd, err)) < 0)
+        return -1;
+    return 0;
+}
+
+int ctr_mount_paths(const char *root, const struct ctr_rootfs *r, const struct ctr_spec *spec,
+                    struct ctr_error **err)
+{
+    cleanup_close int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+    if (rootfd < 0)
+        return ctr_error_errno(err, "open the container's root '%s'", root);
+    if (mount_etc_files(rootfd, r->etc_dir, err) < 0)
         return -1;
     for (size_t i = 0; i < spec->n_mounts; i++)
         if (mount_volume(rootfd, &spec->mounts[i], err) < 0)
             return -1;
+    return 0;
+}
+
+int ctr_mount_container(const char *root, const struct ctr_rootfs *r, const struct ctr_spec *spec,
+                        int own_netns, struct ctr_error **err)
+{
+    if (ctr_mount_kernel(root, spec, own_netns, err) < 0)
+        return -1;
+    return ctr_mount_paths(root, r, spec, err);
+}
+
+/*
+ * Masks `path`: /dev/null over a file, an empty read-only tmpfs over a directory.  A path the
+ * container does not have needs no mask.
+ */
+static int mask_path(int rootfd, const char *path, struct ctr_error **err)
+{
+    cleanup_close int fd = openat2_in_root(rootfd, path, O_PATH | O_NOFOLLOW);
+    struct stat st;
+    char target[32];
+
+    if (fd < 0 && (errno == ENOENT || errno == ELOOP))
+        return 0;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return ctr_error_errno(err, "mask '%s'", path);
+    fd_path(target, fd);
+    if (S_ISDIR(st.st_mode)) {
+        if (mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "size=0,mode=0555") < 0)
+            return ctr_error_errno(err, "mask '%s'", path);
+    } else if (mount("/dev/null", target, NULL, MS_BIND, NULL) < 0) {
+        return ctr_error_errno(err, "mask '%s'", path);
+    }
+    return 0;
+}
+
+/* Makes `path` read-only: a bind mount of itself, made read-only with everything below it. */
+static int readonly_path(int rootfd, const char *path, struct ctr_error **err)
+{
+    cleanup_close int fd = openat2_in_root(rootfd, path, O_PATH | O_NOFOLLOW);
+    char target[32];
+
+    if (fd < 0 && (errno == ENOENT || errno == ELOOP))
+        return 0;
+    if (fd < 0)
+        return ctr_error_errno(err, "make '%s' read-only", path);
+    fd_path(target, fd);
+    if (mount(target, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return ctr_error_errno(err, "make '%s' read-only", path);
+    return restrict_mount(
+            rootfd, path,
+            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+}
+
+int ctr_mount_security(const char *root, const struct ctr_security_spec *sec,
+                       struct ctr_error **err)
+{
+    static const char *const tmp_dirs[] = {"/tmp", "/var/tmp", "/run"};
+    cleanup_close int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+
+    if (rootfd < 0)
+        return ctr_error_errno(err, "open the container's root '%s'", root);
+    for (char **p = sec->readonly_paths; p && *p; p++)
+        if (readonly_path(rootfd, *p, err) < 0)
+            return -1;
+    for (char **p = sec->masked_paths; p && *p; p++)
+        if (mask_path(rootfd, *p, err) < 0)
+            return -1;
+    if (!sec->read_only)
+        return 0;
+    if (sec->read_only_tmpfs)
+        for (size_t i = 0; i < sizeof(tmp_dirs) / sizeof(tmp_dirs[0]); i++)
+            if (mount_in_root(rootfd, "tmpfs", tmp_dirs[i], TARGET_DIR, "tmpfs",
+                              MS_NOSUID | MS_NODEV,
+                              strcmp(tmp_dirs[i], "/run") == 0 ? "mode=755" : "mode=1777", err) < 0)
+                return -1;
+    /* The root alone: volumes, tmpfs mounts, /proc and /dev below it keep their own flags. */
+    if (mount_setattr(rootfd, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
+        return ctr_error_errno(err, "make the root filesystem read-only");
     return 0;
 }
 

@@ -24,8 +24,26 @@ int ctr_mount_rootfs(const struct ctr_rootfs *r, char **ret_warning, struct ctr_
  * the generated /etc files, then the spec's volumes and tmpfs mounts in order.
  * `own_netns`: the container has its own network namespace (sysfs may be mounted afresh).
  */
+/*
+ * The two halves of it: the kernel's filesystems (/proc, /sys, /dev), which only a process in
+ * the container's namespaces may mount, and the host's paths (generated /etc files, volumes),
+ * which only a process that can reach them may mount.  With a user namespace whose root is
+ * not the user (--userns, --uidmap) they are mounted by different processes.
+ */
+int ctr_mount_kernel(const char *root, const struct ctr_spec *spec, int own_netns,
+                     struct ctr_error **err);
+int ctr_mount_paths(const char *root, const struct ctr_rootfs *r, const struct ctr_spec *spec,
+                    struct ctr_error **err);
 int ctr_mount_container(const char *root, const struct ctr_rootfs *r, const struct ctr_spec *spec,
                         int own_netns, struct ctr_error **err);
+
+/*
+ * The security mounts, last before pivot_root: the read-only and masked paths (a path the
+ * image lacks is skipped), and with --read-only the root itself read-only (plus tmpfs on /tmp,
+ * /var/tmp and /run unless --read-only-tmpfs=false; /dev/shm is one already).
+ */
+int ctr_mount_security(const char *root, const struct ctr_security_spec *sec,
+                       struct ctr_error **err);
 
 /* Makes `root` the root directory and detaches the old one. */
 int ctr_pivot_root(const char *root, struct ctr_error **err);

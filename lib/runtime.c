@@ -23,6 +23,7 @@
 #include "mounts.h"
 #include "passwd.h"
 #include "runtime.h"
+#include "security.h"
 #include "spawn.h"
 #include "xalloc.h"
 
@@ -297,6 +298,22 @@ static int setgroups_allowed(void)
     return strncmp(buf, "allow", 5) == 0;
 }
 
+static int become_user(const struct ctr_user *u, struct ctr_error **err);
+
+static int become_user_cb(void *arg, struct ctr_error **err)
+{
+    return become_user(arg, err);
+}
+
+/*
+ * The process is still a copy of ctr until it execs: not dumpable, so a container process
+ * cannot open its /proc/PID/exe (ctr's binary) or its memory meanwhile (CVE-2019-5736).
+ */
+static void hide_self(void)
+{
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 static int become_user(const struct ctr_user *u, struct ctr_error **err)
 {
     if (setgroups_allowed()) {
@@ -373,7 +390,7 @@ static void forward_signal(int sig)
         kill(init_child, sig);
 }
 
-static void run_init(int sock)
+static void run_init(int sock, int init_fd)
 {
     struct sigaction sa = {.sa_handler = forward_signal};
     sigset_t all, old;
@@ -391,11 +408,26 @@ static void run_init(int sock)
     }
     close(sock);
     init_child = pid;
+    /*
+     * Become ctr-init: a sealed in-memory copy of ctr-monitor, so that PID 1 is not a copy of
+     * ctr whose /proc/1/exe would lead to ctr's binary (CVE-2019-5736).  Signals stay blocked
+     * until it takes over.
+     */
+    if (init_fd >= 0) {
+        char arg[16];
+        char *argv[] = {(char *)"ctr-init", arg, NULL};
+        char *envp[] = {NULL};
+
+        snprintf(arg, sizeof(arg), "%d", (int)pid);
+        syscall(SYS_execveat, init_fd, "", argv, envp, AT_EMPTY_PATH);
+    }
+    /* No copy to execute: this process reaps, hidden from the container. */
     sigfillset(&sa.sa_mask);
     for (int sig = 1; sig < SIGRTMAX; sig++)
         if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
             sigaction(sig, &sa, NULL);
     prctl(PR_SET_NAME, "ctr-init");
+    hide_self();
     sigprocmask(SIG_SETMASK, &old, NULL);
     for (;;) {
         int st;
@@ -420,42 +452,64 @@ struct child_args {
     int own_netns;
 };
 
-static _Noreturn void child_main(const struct child_args *a)
+/* Reads the one byte that says our id maps are written; EOF means the parent gave up. */
+static void await_maps(int fd)
+{
+    char byte;
+    ssize_t n;
+
+    do
+        n = read(fd, &byte, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1)
+        _exit(125);
+    /* Only now: the parent had to open our /proc/PID/uid_map as its owner. */
+    hide_self();
+}
+
+static void send_warning(int sock, char *warning)
+{
+    struct msg m = {.kind = MSG_WARNING};
+
+    if (warning == NULL)
+        return;
+    snprintf(m.text, sizeof(m.text), "%s", warning);
+    send_msg(sock, &m, -1);
+    free(warning);
+}
+
+/* From the root of the container's user namespace, with its root mounted at `root`: the
+ * kernel's filesystems, the security mounts, pivot_root, then the process. */
+static _Noreturn void finish_child(const struct child_args *a, const char *root, int mount_paths)
 {
     const struct ctr_spec *spec = a->start->spec;
     cleanup_error struct ctr_error *e = NULL;
     struct ctr_user user = {0};
-    char *warning = NULL;
+    struct ctr_bpf filter = {0};
     char **env;
-    char byte;
-    ssize_t n;
 
-    if (a->start->kill_with_parent)
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-    /* Wait for our id maps; EOF means the parent gave up. */
-    do
-        n = read(a->sock, &byte, 1);
-    while (n < 0 && errno == EINTR);
-    if (n != 1)
-        _exit(125);
     if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
         child_fail_errno(a->sock, "become root in the container's user namespace");
     /* ctr's own umask (077) is not the container's: processes start with the usual 022. */
     umask(022);
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-        child_fail_errno(a->sock, "make the container's mounts private");
-    if (ctr_mount_rootfs(&a->start->rootfs, &warning, &e) < 0)
+    if (ctr_security_prepare(&spec->security, a->start->cache_dir, &filter, &e) < 0)
         child_fail(a->sock, CTR_START_SETUP, e, 125);
-    if (warning != NULL) {
-        struct msg m = {.kind = MSG_WARNING};
+    if (!mount_paths) {
+        /*
+         * Nested: the root we inherited (our working directory) was copied from a more
+         * privileged mount namespace, so it is locked and pivot_root refuses it.  A recursive
+         * clone of it, attached on top, is our own.
+         */
+        int tree = open_tree(AT_FDCWD, ".", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 
-        snprintf(m.text, sizeof(m.text), "%s", warning);
-        send_msg(a->sock, &m, -1);
-        free(warning);
+        if (tree < 0 || move_mount(tree, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
+            fchdir(tree) < 0)
+            child_fail_errno(a->sock, "take over the container's root in its mount namespace");
+        close(tree);
     }
-    if (ctr_mount_container(a->start->rootfs.merged, &a->start->rootfs, spec, a->own_netns, &e) <
-                0 ||
-        ctr_pivot_root(a->start->rootfs.merged, &e) < 0)
+    if (ctr_mount_kernel(root, spec, a->own_netns, &e) < 0 ||
+        (mount_paths && ctr_mount_paths(root, &a->start->rootfs, spec, &e) < 0) ||
+        ctr_mount_security(root, &spec->security, &e) < 0 || ctr_pivot_root(root, &e) < 0)
         child_fail(a->sock, CTR_START_SETUP, e, 125);
     if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
         child_fail_errno(a->sock, "set the hostname");
@@ -467,12 +521,115 @@ static _Noreturn void child_main(const struct child_args *a)
         child_fail(a->sock, CTR_START_SETUP, e, 125);
     env = process_env(spec->env, &user, spec->hostname, spec->tty);
     reset_signals();
-    if (spec->init)
-        run_init(a->sock);
-    if (become_user(&user, &e) < 0)
+    /* The --init reaper is confined like the process: it runs as the container's user. */
+    if (ctr_security_apply(&spec->security, &filter, user.uid, become_user_cb, &user, &e) < 0)
         child_fail(a->sock, CTR_START_SETUP, e, 125);
+    if (spec->init)
+        run_init(a->sock, a->start->init_fd);
     exec_process(a->sock, spec->argv, env);
     exec_failed(a->sock, spec->argv[0]);
+}
+
+static void mount_rootfs(const struct child_args *a)
+{
+    cleanup_error struct ctr_error *e = NULL;
+    char *warning = NULL;
+
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        child_fail_errno(a->sock, "make the container's mounts private");
+    if (ctr_mount_rootfs(&a->start->rootfs, &warning, &e) < 0)
+        child_fail(a->sock, CTR_START_SETUP, e, 125);
+    send_warning(a->sock, warning);
+}
+
+/* The usual case: one user namespace whose root is the user, who can reach the store. */
+static _Noreturn void child_main(const struct child_args *a)
+{
+    if (a->start->kill_with_parent)
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+    await_maps(a->sock);
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        child_fail_errno(a->sock, "become root in the container's user namespace");
+    mount_rootfs(a);
+    finish_child(a, a->start->rootfs.merged, 1);
+}
+
+static int write_map_file(pid_t pid, const char *name, const struct ctr_idmap *m, size_t n)
+{
+    char path[64], text[4096];
+    size_t len = 0;
+    int fd, r;
+
+    for (size_t i = 0; i < n; i++) {
+        int k = snprintf(text + len, sizeof(text) - len, "%lu %lu %lu\n", m[i].inside, m[i].outside,
+                         m[i].count);
+
+        if (k < 0 || (size_t)k >= sizeof(text) - len)
+            return -1;
+        len += (size_t)k;
+    }
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    r = write(fd, text, len) == (ssize_t)len ? 0 : -1;
+    close(fd);
+    return r;
+}
+
+/*
+ * A container whose root is not the user (--userns=keep-id or nomap, --uidmap): its root could
+ * not reach the user's store (0700), so this process, root of the user's own namespace, mounts
+ * the root filesystem and the host's paths, then makes the container's init in a user
+ * namespace nested in its own, with the container's maps (in its own ids), as a sibling:
+ * ctr's child.  The new mount namespace copies the mounts, and our working directory, the
+ * container's root, becomes its working directory there.
+ */
+static _Noreturn void outer_main(const struct child_args *a)
+{
+    const struct ctr_start *start = a->start;
+    cleanup_error struct ctr_error *e = NULL;
+    unsigned long flags = CLONE_PARENT | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
+                          CLONE_NEWIPC | CLONE_NEWCGROUP | (a->own_netns ? CLONE_NEWNET : 0);
+    struct msg m = {.kind = MSG_PID};
+    int go[2];
+    pid_t pid;
+
+    await_maps(a->sock);
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        child_fail_errno(a->sock, "become root in the user namespace");
+    mount_rootfs(a);
+    if (ctr_mount_paths(start->rootfs.merged, &start->rootfs, start->spec, &e) < 0)
+        child_fail(a->sock, CTR_START_SETUP, e, 125);
+    if (chdir(start->rootfs.merged) < 0)
+        child_fail_errno(a->sock, "enter the container's root");
+    if (pipe2(go, O_CLOEXEC) < 0)
+        child_fail_errno(a->sock, "create a pipe");
+    /* The child inherits dumpability, and we must open its uid_map; it hides once mapped.  We
+     * are outside the container's pid namespace: nothing in it can see us. */
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+    if (pid < 0)
+        child_fail_errno(a->sock, "create the container's namespaces (clone)");
+    if (pid == 0) {
+        close(go[1]);
+        if (start->kill_with_parent)
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+        await_maps(go[0]);
+        finish_child(a, ".", 0);
+    }
+    close(go[0]);
+    /* We are root of the parent namespace: any map within it is ours to write. */
+    if (write_map_file(pid, "uid_map", start->inner_maps->uid, start->inner_maps->n_uid) < 0 ||
+        write_map_file(pid, "gid_map", start->inner_maps->gid, start->inner_maps->n_gid) < 0) {
+        kill(pid, SIGKILL);
+        child_fail_errno(a->sock, "write the container's id maps");
+    }
+    m.errnum = (int)pid;
+    send_msg(a->sock, &m, -1);
+    if (write(go[1], "g", 1) != 1)
+        child_fail_errno(a->sock, "release the container's process");
+    _exit(0);
 }
 
 enum ctr_start_failure ctr_start_failure_of(const struct ctr_error *err)
@@ -541,8 +698,12 @@ int ctr_container_start(const struct ctr_start *start, pid_t *ret_pid, int *ret_
                         struct ctr_error **err)
 {
     int own_netns = start->spec->network == NULL || strcmp(start->spec->network, "host") != 0;
-    unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-                          CLONE_NEWCGROUP | (own_netns ? CLONE_NEWNET : 0);
+    int nested = start->inner_maps != NULL;
+    unsigned long flags = nested ? CLONE_NEWUSER | CLONE_NEWNS
+                                 : CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
+                                           CLONE_NEWIPC | CLONE_NEWCGROUP |
+                                           (own_netns ? CLONE_NEWNET : 0);
+    pid_t outer = -1;
     cleanup_close int parent_sock = -1;
     int sv[2], pty = -1;
     pid_t pid;
@@ -562,6 +723,8 @@ int ctr_container_start(const struct ctr_start *start, pid_t *ret_pid, int *ret_
         struct child_args a = {start, sv[1], own_netns};
 
         close(parent_sock);
+        if (nested)
+            outer_main(&a);
         child_main(&a);
     }
     close(sv[1]);
@@ -571,8 +734,18 @@ int ctr_container_start(const struct ctr_start *start, pid_t *ret_pid, int *ret_
         ctr_error_errno(err, "release the container's process");
         goto fail;
     }
+    if (nested)
+        outer = pid;
     if (await_child(parent_sock, &pid, start->warn, start->warn_arg, &pty, err) < 0)
         goto fail;
+    if (outer > 0) {
+        /* The outer process only made the container: it has exited, the init is `pid`. */
+        ctr_waitpid(outer);
+        if (pid == outer) {
+            ctr_error_set(err, ECHILD, "the container's init was not reported");
+            goto fail;
+        }
+    }
     *ret_pid = pid;
     *ret_pty = pty;
     return 0;
@@ -580,6 +753,10 @@ int ctr_container_start(const struct ctr_start *start, pid_t *ret_pid, int *ret_
 fail:
     kill(pid, SIGKILL);
     ctr_waitpid(pid);
+    if (outer > 0 && outer != pid) {
+        kill(outer, SIGKILL);
+        ctr_waitpid(outer);
+    }
     return -1;
 }
 
@@ -619,8 +796,10 @@ static _Noreturn void exec_child(const struct exec_args *a)
     const struct ctr_exec *x = a->x;
     cleanup_error struct ctr_error *e = NULL;
     struct ctr_user user = {0};
+    struct ctr_bpf filter = {0};
     char **env;
 
+    hide_self();
     umask(022);
     if (resolve_user(x->user, &user, &e) < 0 || enter_cwd(x->cwd ? x->cwd : "/", &e) < 0)
         child_fail(a->sock, CTR_START_SETUP, e, 125);
@@ -630,7 +809,8 @@ static _Noreturn void exec_child(const struct exec_args *a)
         child_fail(a->sock, CTR_START_SETUP, e, 125);
     env = process_env(x->env, &user, x->hostname, x->tty);
     reset_signals();
-    if (become_user(&user, &e) < 0)
+    if (ctr_security_prepare(x->security, x->cache_dir, &filter, &e) < 0 ||
+        ctr_security_apply(x->security, &filter, user.uid, become_user_cb, &user, &e) < 0)
         child_fail(a->sock, CTR_START_SETUP, e, 125);
     exec_process(a->sock, x->argv, env);
 }

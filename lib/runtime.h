@@ -35,13 +35,21 @@ struct ctr_rootfs {
 
 struct ctr_start {
     const struct ctr_spec *spec;
-    const struct ctr_idmaps *maps;
+    const struct ctr_idmaps *maps; /* the container's, or with inner_maps the user's default */
+    /*
+     * When the container's root is not the user: the container's maps as ids of `maps`'s
+     * namespace (0 the user, 1.. the subordinate ids).  The store is then mounted from a
+     * namespace with `maps` and the container gets one nested in it.
+     */
+    const struct ctr_idmaps *inner_maps;
     struct ctr_rootfs rootfs;
     int stdio[3];         /* the process's stdin, stdout, stderr; -1 is /dev/null */
     int kill_with_parent; /* SIGKILL the container when the starting thread dies */
     /* Called (in the caller) with each warning of the start, e.g. a slower fallback. */
     void (*warn)(void *arg, const char *msg);
     void *warn_arg;
+    const char *cache_dir; /* compiled seccomp filters are kept here (may be NULL) */
+    int init_fd;           /* --init: a sealed memfd holding ctr-monitor (run as ctr-init), or -1 */
 };
 
 /*
@@ -81,7 +89,9 @@ struct ctr_exec {
     char **env;
     const char *cwd;
     const char *user;
-    const char *hostname; /* for $HOSTNAME when env lacks it */
+    const char *hostname;                     /* for $HOSTNAME when env lacks it */
+    const struct ctr_security_spec *security; /* the container's: caps, seccomp, no_new_privs */
+    const char *cache_dir;                    /* as in struct ctr_start */
     int tty;
     int stdio[3];
 };

@@ -87,7 +87,72 @@ void ctr_spec_clear(struct ctr_spec *spec)
     free(spec->mounts);
     free(spec->network);
     strv_free(spec->labels);
+    ctr_security_clear(&spec->security);
     memset(spec, 0, sizeof(*spec));
+}
+
+/* Kernel interfaces that have no namespace: what Podman masks and makes read-only. */
+const char *const ctr_default_masked_paths[] = {
+        "/proc/acpi",
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/latency_stats",
+        "/proc/timer_list",
+        "/proc/timer_stats",
+        "/proc/sched_debug",
+        "/proc/scsi",
+        "/sys/firmware",
+        "/sys/devices/virtual/powercap",
+        NULL,
+};
+
+const char *const ctr_default_readonly_paths[] = {
+        "/proc/asound", "/proc/bus",           "/proc/fs", "/proc/irq",
+        "/proc/sys",    "/proc/sysrq-trigger", NULL,
+};
+
+static char **strv_copy(const char *const *v)
+{
+    size_t n = 0;
+    char **out;
+
+    while (v[n] != NULL)
+        n++;
+    out = xcalloc(n + 1, sizeof(*out));
+    for (size_t i = 0; i < n; i++)
+        out[i] = xstrdup(v[i]);
+    return out;
+}
+
+void ctr_security_defaults(struct ctr_security_spec *sec)
+{
+    /* CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP,
+     * SETUID, SYS_CHROOT: Podman's default set. */
+    static const int caps[] = {0, 1, 3, 4, 5, 10, 31, 6, 8, 7, 18};
+
+    memset(sec, 0, sizeof(*sec));
+    for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+        sec->caps |= 1ULL << caps[i];
+    sec->no_new_privs = 1;
+    sec->masked_paths = strv_copy(ctr_default_masked_paths);
+    sec->readonly_paths = strv_copy(ctr_default_readonly_paths);
+    sec->read_only_tmpfs = 1;
+}
+
+void ctr_security_clear(struct ctr_security_spec *sec)
+{
+    if (sec == NULL)
+        return;
+    free(sec->seccomp_profile);
+    free(sec->seccomp_path);
+    strv_free(sec->masked_paths);
+    strv_free(sec->readonly_paths);
+    free(sec->userns);
+    strv_free(sec->uid_map);
+    strv_free(sec->gid_map);
+    free(sec->apparmor);
+    free(sec->label);
+    memset(sec, 0, sizeof(*sec));
 }
 
 char *ctr_path_normalise(const char *path, struct ctr_error **err)

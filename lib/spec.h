@@ -3,6 +3,7 @@
 #define CTR_LIB_SPEC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 
@@ -25,6 +26,37 @@ struct ctr_mount_spec {
     unsigned long flags; /* MS_NOSUID, MS_NODEV, MS_NOEXEC, ... from the options */
 };
 
+/*
+ * The security settings of a container, decided at create time (so inspect shows what will be
+ * applied) and carried out by the runtime just before the process is executed.
+ */
+struct ctr_security_spec {
+    uint64_t caps;          /* bounding, permitted and effective set: 1ULL << CAP_* */
+    int privileged;         /* --privileged: all caps, no seccomp, no masks, host devices */
+    int no_new_privs;       /* PR_SET_NO_NEW_PRIVS (default 1) */
+    int seccomp_unconfined; /* seccomp=unconfined (or --privileged) */
+    char *seccomp_profile;  /* a Docker-format profile's JSON text; NULL: the built-in one */
+    char *seccomp_path;     /* the file it was read from, for inspect */
+    char **masked_paths;    /* made unreadable: /dev/null over files, an empty tmpfs over dirs */
+    char **readonly_paths;  /* bind-mounted read-only over themselves */
+    int read_only;          /* --read-only */
+    int read_only_tmpfs;    /* with --read-only: tmpfs on /tmp, /var/tmp, /run, /dev/shm */
+    char *userns;           /* --userns as given ("keep-id", "nomap"), NULL: the default */
+    char **uid_map;         /* "INSIDE:HOST:COUNT" in host ids; NULL: the user's default map */
+    char **gid_map;
+    char *apparmor; /* --security-opt apparmor=PROFILE, NULL: none */
+    char *label;    /* --security-opt label=..., as given */
+};
+
+/* The defaults of a container nobody asked anything of: Podman's eleven capabilities,
+ * no_new_privs, the built-in seccomp profile, the default masked and read-only paths. */
+void ctr_security_defaults(struct ctr_security_spec *sec);
+void ctr_security_clear(struct ctr_security_spec *sec);
+
+/* The paths masked and made read-only by default (NULL-terminated, static). */
+extern const char *const ctr_default_masked_paths[];
+extern const char *const ctr_default_readonly_paths[];
+
 struct ctr_spec {
     char **argv; /* the process: entrypoint + cmd, at least one element */
     char **env;  /* KEY=VALUE */
@@ -41,6 +73,7 @@ struct ctr_spec {
     unsigned stop_timeout; /* seconds */
     char *network;         /* "none" or "host" */
     char **labels;         /* KEY=VALUE, from the image config and --label */
+    struct ctr_security_spec security;
 };
 
 /* Frees what *spec owns and zeroes it; NULL and a half-built spec are fine. */

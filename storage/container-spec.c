@@ -122,6 +122,31 @@ static json_t *mount_to_json(const struct ctr_mount_spec *m, size_t i, struct ct
     return steal_pointer(&obj);
 }
 
+static int security_to_json(json_t *root, const struct ctr_security_spec *sec,
+                            struct ctr_error **err)
+{
+    json_t *o = check(json_object());
+
+    set(root, "security", o);
+    set(o, "caps", json_integer((json_int_t)sec->caps));
+    set(o, "privileged", json_boolean(sec->privileged));
+    set(o, "no_new_privs", json_boolean(sec->no_new_privs));
+    set(o, "seccomp_unconfined", json_boolean(sec->seccomp_unconfined));
+    set(o, "read_only", json_boolean(sec->read_only));
+    set(o, "read_only_tmpfs", json_boolean(sec->read_only_tmpfs));
+    if (add_string(o, "security.", "seccomp_profile", sec->seccomp_profile, err) < 0 ||
+        add_string(o, "security.", "seccomp_path", sec->seccomp_path, err) < 0 ||
+        add_strv(o, "masked_paths", sec->masked_paths, err) < 0 ||
+        add_strv(o, "readonly_paths", sec->readonly_paths, err) < 0 ||
+        add_string(o, "security.", "userns", sec->userns, err) < 0 ||
+        add_strv(o, "uid_map", sec->uid_map, err) < 0 ||
+        add_strv(o, "gid_map", sec->gid_map, err) < 0 ||
+        add_string(o, "security.", "apparmor", sec->apparmor, err) < 0 ||
+        add_string(o, "security.", "label", sec->label, err) < 0)
+        return -1;
+    return 0;
+}
+
 char *storage_spec_to_json(const struct ctr_spec *spec, struct ctr_error **err)
 {
     json_auto_t *root = check(json_object());
@@ -151,6 +176,8 @@ char *storage_spec_to_json(const struct ctr_spec *spec, struct ctr_error **err)
     set(root, "stop_timeout", json_integer(spec->stop_timeout));
     if (add_string(root, "", "network", spec->network, err) < 0 ||
         add_strv(root, "labels", spec->labels, err) < 0)
+        return NULL;
+    if (security_to_json(root, &spec->security, err) < 0)
         return NULL;
     text = json_dumps(root, JSON_COMPACT);
     if (text == NULL)
@@ -274,6 +301,42 @@ static int mount_from_json(json_t *obj, size_t i, struct ctr_mount_spec *m, stru
     return 0;
 }
 
+/* A config without "security" (none was ever stored so) would get the defaults, never less. */
+static int security_from_json(json_t *root, struct ctr_security_spec *sec, struct ctr_error **err)
+{
+    json_t *o = member(root, "security");
+    json_int_t caps = 0;
+
+    ctr_security_defaults(sec);
+    if (o == NULL)
+        return 0;
+    if (!json_is_object(o))
+        return wrong_type("", "security", "an object", err);
+    strv_free(sec->masked_paths);
+    strv_free(sec->readonly_paths);
+    sec->masked_paths = sec->readonly_paths = NULL;
+    if (get_int(o, "security.", "caps", LLONG_MAX, &caps, err) < 0 ||
+        get_bool(o, "security.", "privileged", &sec->privileged, err) < 0 ||
+        get_bool(o, "security.", "no_new_privs", &sec->no_new_privs, err) < 0 ||
+        get_bool(o, "security.", "seccomp_unconfined", &sec->seccomp_unconfined, err) < 0 ||
+        get_bool(o, "security.", "read_only", &sec->read_only, err) < 0 ||
+        get_bool(o, "security.", "read_only_tmpfs", &sec->read_only_tmpfs, err) < 0 ||
+        get_string(o, "security.", "seccomp_profile", 0, &sec->seccomp_profile, err) < 0 ||
+        get_string(o, "security.", "seccomp_path", 0, &sec->seccomp_path, err) < 0 ||
+        get_strv(o, "masked_paths", &sec->masked_paths, err) < 0 ||
+        get_strv(o, "readonly_paths", &sec->readonly_paths, err) < 0 ||
+        get_string(o, "security.", "userns", 0, &sec->userns, err) < 0 ||
+        get_strv(o, "uid_map", &sec->uid_map, err) < 0 ||
+        get_strv(o, "gid_map", &sec->gid_map, err) < 0 ||
+        get_string(o, "security.", "apparmor", 0, &sec->apparmor, err) < 0 ||
+        get_string(o, "security.", "label", 0, &sec->label, err) < 0)
+        return -1;
+    if (caps < 0)
+        return wrong_type("security.", "caps", "a capability mask", err);
+    sec->caps = (uint64_t)caps;
+    return 0;
+}
+
 static int spec_from_json(json_t *root, struct ctr_spec *s, struct ctr_error **err)
 {
     json_int_t version = 0, stop_signal = 0, stop_timeout = 0;
@@ -320,7 +383,7 @@ static int spec_from_json(json_t *root, struct ctr_spec *s, struct ctr_error **e
         return -1;
     s->stop_signal = (int)stop_signal;
     s->stop_timeout = (unsigned)stop_timeout;
-    return 0;
+    return security_from_json(root, &s->security, err);
 }
 
 int storage_spec_from_json(const char *json, struct ctr_spec *ret, struct ctr_error **err)
