@@ -310,3 +310,17 @@ EOF
     [ "$status" -eq 125 ]
     expect_contains "$output" "unknown --security-opt 'frobnicate=1'"
 }
+
+@test "ctr run --help and ctr-run(1) state the security defaults and every option" {
+    local page="$BATS_TEST_DIRNAME/../../man/ctr-run.1" opt
+    run "$CTR" run --help
+    [ "$status" -eq 0 ]
+    expect_contains "$output" "the eleven capabilities Podman grants, a seccomp allow-list"
+    for opt in $(grep -oE -- '--[a-z][a-z-]+' <<<"$output" | sort -u); do
+        sed 's/\\-/-/g' "$page" | grep -qF -- "$opt" || { echo "ctr-run(1) lacks $opt" >&2; false; }
+    done
+    grep -q '^\.B Capabilities' "$page"
+    grep -q 'CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, NET_BIND_SERVICE, SETFCAP' "$page"
+    grep -q '/proc/kcore, /proc/keys' "$page"
+    grep -q 'clone3 with ENOSYS' "$page"
+}
