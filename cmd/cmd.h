@@ -102,6 +102,7 @@ int cmd_load(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 int cmd_login(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_logout(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_logs(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+int cmd_port(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_ps(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_pull(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_restart(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);

@@ -30,7 +30,15 @@ const char container_opts_help[] =
         "      --stop-timeout N     seconds before 'ctr stop' kills it (default 10)\n"
         "      --cidfile FILE       write the container's id to FILE\n"
         "      --replace            remove a container with the same --name first\n"
-        "      --network MODE       none (only lo, the default for now) or host\n"
+        "      --network MODE       pasta[:OPTIONS] (the default when installed),\n"
+        "                           slirp4netns[:OPTIONS], none (only lo), host,\n"
+        "                           ns:PATH or container:NAME (alias --net)\n"
+        "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|/udp]  publish a container port\n"
+        "  -P, --publish-all        publish the image's exposed ports on free host ports\n"
+        "      --dns IP             a nameserver for /etc/resolv.conf\n"
+        "      --dns-search DOMAIN  a search domain for /etc/resolv.conf\n"
+        "      --add-host NAME:IP   a line for /etc/hosts\n"
+        "      --no-hosts           leave the image's /etc/hosts alone\n"
         "      --pull POLICY        missing (default), always or never\n"
         "      --tls-verify[=BOOL]  verify the registry's TLS certificate when pulling\n"
         "\n"
@@ -75,6 +83,10 @@ enum {
     OPT_GIDMAP,
     OPT_READ_ONLY,
     OPT_READ_ONLY_TMPFS,
+    OPT_DNS,
+    OPT_DNS_SEARCH,
+    OPT_ADD_HOST,
+    OPT_NO_HOSTS,
 };
 
 static const struct option options[] = {
@@ -111,6 +123,12 @@ static const struct option options[] = {
         {"gidmap", required_argument, NULL, OPT_GIDMAP},
         {"read-only", no_argument, NULL, OPT_READ_ONLY},
         {"read-only-tmpfs", optional_argument, NULL, OPT_READ_ONLY_TMPFS},
+        {"publish", required_argument, NULL, 'p'},
+        {"publish-all", no_argument, NULL, 'P'},
+        {"dns", required_argument, NULL, OPT_DNS},
+        {"dns-search", required_argument, NULL, OPT_DNS_SEARCH},
+        {"add-host", required_argument, NULL, OPT_ADD_HOST},
+        {"no-hosts", no_argument, NULL, OPT_NO_HOSTS},
         {NULL, 0, NULL, 0},
 };
 
@@ -136,7 +154,7 @@ int container_opts_parse(const char *cmd, int argc, char **argv, struct containe
     o->read_only_tmpfs = -1;
     opterr = 0;
     /* '+': options end at the image; what follows is the container's command. */
-    while ((c = getopt_long(argc, argv, "+:de:itw:u:h:v:l:", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:de:itw:u:h:v:l:p:P", options, NULL)) != -1) {
         switch (c) {
         case 'd':
             o->detach = 1;
@@ -246,6 +264,26 @@ int container_opts_parse(const char *cmd, int argc, char **argv, struct containe
         case OPT_READ_ONLY:
             o->read_only = 1;
             break;
+        case 'p':
+            push(&o->publish, optarg);
+            break;
+        case 'P':
+            o->publish_all = 1;
+            break;
+        case OPT_DNS:
+            push(&o->dns, optarg);
+            break;
+        case OPT_DNS_SEARCH:
+            push(&o->dns_search, optarg);
+            break;
+        case OPT_ADD_HOST:
+            if (strchr(optarg, ':') == NULL || optarg[0] == ':')
+                return cmd_usage_error(cmd, err, "--add-host '%s' must be NAME:IP", optarg);
+            push(&o->add_hosts, optarg);
+            break;
+        case OPT_NO_HOSTS:
+            o->no_hosts = 1;
+            break;
         case OPT_READ_ONLY_TMPFS:
             if (cmd_parse_bool(cmd, "--read-only-tmpfs", optarg, &o->read_only_tmpfs, err) < 0)
                 return -1;
@@ -254,8 +292,6 @@ int container_opts_parse(const char *cmd, int argc, char **argv, struct containe
             return cmd_getopt_error(cmd, c, argv, err);
         }
     }
-    if (o->network != NULL && strcmp(o->network, "none") != 0 && strcmp(o->network, "host") != 0)
-        return cmd_usage_error(cmd, err, "--network takes none or host, not '%s'", o->network);
     if (o->replace && o->name == NULL)
         return cmd_usage_error(cmd, err,
                                "--replace needs --name: it replaces the container "
@@ -275,5 +311,9 @@ void container_opts_clear(struct container_opts *o)
     strv_free(o->security_opts);
     strv_free(o->uidmaps);
     strv_free(o->gidmaps);
+    strv_free(o->publish);
+    strv_free(o->dns);
+    strv_free(o->dns_search);
+    strv_free(o->add_hosts);
     memset(o, 0, sizeof(*o));
 }

@@ -8,12 +8,16 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "container.h"
 #include "fsutil.h"
+#include "helper.h"
+#include "ports.h"
 #include "idmap-opts.h"
 #include "images.h"
 #include "proc.h"
@@ -122,6 +126,11 @@ struct plan {
     char *cache_dir;
     struct ctr_idmaps inner; /* see nest_maps() */
     int init_fd;
+    const char *name;
+    struct net_options net;
+    struct net_port *ports;
+    size_t n_ports;
+    struct net_helper helper;
     struct ctr_start start;
 };
 
@@ -143,6 +152,10 @@ static void plan_clear(struct plan *p)
     ctr_idmaps_clear(&p->inner);
     if (p->init_fd >= 0)
         close(p->init_fd);
+    net_options_clear(&p->net);
+    free(p->ports);
+    /* Whoever keeps the container released or handed over the helper by now. */
+    free(p->helper.netns_link);
     memset(p, 0, sizeof(*p));
 }
 
@@ -250,6 +263,49 @@ static int init_copy(struct ctr_error **err)
     return fd;
 }
 
+/*
+ * The network: the helper is started once the container's namespaces exist and before
+ * anything in them runs; the /etc files then get the addresses it gives.
+ */
+static int start_network(void *arg, pid_t pid, struct ctr_error **err)
+{
+    struct plan *p = arg;
+
+    if (net_helper_start(&p->net, pid, p->ports, p->n_ports, &p->helper, err) < 0)
+        return -1;
+    if (container_write_etc(&p->dirs, &p->spec, p->name, p->helper.dns, p->helper.host_address,
+                            err) < 0) {
+        net_helper_stop(&p->helper);
+        return -1;
+    }
+    return 0;
+}
+
+/* --network and -p: parsed, and the host ports checked free, before anything starts. */
+static int plan_network(struct plan *p, struct ctr_error **err)
+{
+    size_t n = strv_length(p->spec.ports);
+
+    if (net_options_parse(p->spec.network ? p->spec.network : "", &p->net, err) < 0)
+        return -1;
+    if (p->net.mode == NET_MODE_NS || p->net.mode == NET_MODE_CONTAINER)
+        return ctr_error_set(err, ENOTSUP, "--network '%s' is not supported yet", p->spec.network);
+    p->ports = xcalloc(n ? n : 1, sizeof(*p->ports));
+    for (size_t i = 0; i < n; i++)
+        if (net_port_parse(p->spec.ports[i], &p->ports[i], err) < 0)
+            return -1;
+    p->n_ports = n;
+    if (n > 0 && (p->net.mode == NET_MODE_NONE || p->net.mode == NET_MODE_HOST))
+        return ctr_error_set(err, EINVAL,
+                             "-p needs a network helper: --network '%s' publishes no ports",
+                             p->spec.network);
+    if (n > 0 && net_ports_reserve(p->ports, n, err) < 0)
+        return -1;
+    p->start.network = start_network;
+    p->start.network_arg = p;
+    return 0;
+}
+
 static int plan_init(struct storage *s, const struct storage_container *c, struct plan *p,
                      struct ctr_error **err)
 {
@@ -259,6 +315,8 @@ static int plan_init(struct storage *s, const struct storage_container *c, struc
 
     p->init_fd = -1;
     p->start.init_fd = -1;
+    p->helper = (struct net_helper)NET_HELPER_INIT;
+    p->name = c->name;
     if (container_spec(c, &p->spec, err) < 0)
         return -1;
     if (p->spec.init && (p->init_fd = p->start.init_fd = init_copy(err)) < 0)
@@ -295,6 +353,10 @@ static int plan_init(struct storage *s, const struct storage_container *c, struc
     };
     if (p->spec.security.uid_map != NULL && nest_maps(p, err) < 0)
         return -1;
+    if (plan_network(p, err) < 0)
+        return -1;
+    /* pasta's namespace link lives in the user's runtime directory, not in /tmp. */
+    p->net.run_dir = s->runroot;
     /*
      * CTR_OVERLAY_FALLBACK=fuse|copy acts as if the kernel refused overlayfs: for tests, and
      * for a kernel whose overlayfs misbehaves in a user namespace.
@@ -334,6 +396,7 @@ static int start_foreground(struct ctr_ctx *ctx, struct storage_container *c, st
     attach_block_signals();
     if (ctr_container_start(&p->start, &pid, &pty, err) < 0) {
         attach_unblock_signals();
+        net_helper_stop(&p->helper);
         return -1;
     }
     if (ctr_proc_start_time(pid, &pid_start, &ignored) < 0)
@@ -352,6 +415,9 @@ static int start_foreground(struct ctr_ctx *ctx, struct storage_container *c, st
         ctr_error_check(-1, err);
     }
     attach_unblock_signals();
+    net_helper_release(&p->helper);
+    if (p->helper.pid > 0)
+        ctr_waitpid(p->helper.pid);
     code = ctr_exit_code(status);
     if (p->spec.remove) {
         struct storage_container fresh = {0};
@@ -407,6 +473,25 @@ static _Noreturn void starter(struct plan *p, const char **monitor_argv, int rep
     p->start.kill_with_parent = 1;
     if (ctr_container_start(&p->start, &r.pid, &pty, &e) < 0)
         goto fail;
+    /*
+     * The monitor keeps the network helper: slirp4netns's exit pipe stays open across its
+     * exec; pasta's namespace link is removed by ctr-container-exited (its path is noted in
+     * the container's directory).
+     */
+    if (p->helper.exit_fd >= 0)
+        fcntl(p->helper.exit_fd, F_SETFD, 0);
+    if (p->helper.netns_link != NULL) {
+        cleanup_free char *note = xasprintf("%s/netns-link", p->dirs.dir);
+        cleanup_close int fd = open(note, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+        if (fd < 0 || ctr_write_all(fd, p->helper.netns_link, strlen(p->helper.netns_link)) < 0)
+            ctr_error_errno(&e, "note the network helper's link");
+        if (e != NULL) {
+            net_helper_stop(&p->helper);
+            kill(r.pid, SIGKILL);
+            goto fail;
+        }
+    }
     r.ok = 1;
     if (write_all(report_fd, &r, sizeof(r)) < 0)
         _exit(1);
@@ -533,6 +618,26 @@ int container_start(struct ctr_ctx *ctx, struct storage_container *c, unsigned f
     return r;
 }
 
+static void release_network_at(const char *root, const char *id);
+
+void container_release_network(const struct storage *s, const char *id)
+{
+    release_network_at(s->root, id);
+}
+
+static void release_network_at(const char *root, const char *id)
+{
+    cleanup_free char *note = xasprintf("%s/containers/%s/netns-link", root, id);
+    cleanup_free char *link = NULL;
+    cleanup_error struct ctr_error *ignored = NULL;
+    size_t len;
+
+    if (ctr_read_file(note, 4096, &link, &len, &ignored) < 0)
+        return;
+    net_helper_release_link(link);
+    unlink(note);
+}
+
 /*
  * ctr-container-exited ROOT RUNROOT ID PID STATUS: what a monitor execs once its container
  * exited.  Records the exit, and carries out --rm.
@@ -549,6 +654,23 @@ int container_exited_main(int argc, char **argv)
     umask(077);
     if (argc != 6)
         return 2;
+    /*
+     * The monitor handed us slirp4netns's exit pipe: closing it ends the helper, which is our
+     * child (the monitor's pid is ours), so it is reaped here rather than left to init.
+     */
+    syscall(SYS_close_range, 3U, ~0U, 0U);
+    release_network_at(argv[1], argv[3]);
+    for (int i = 0; i < 200; i++) {
+        pid_t r = waitpid(-1, NULL, WNOHANG);
+
+        if (r < 0)
+            break;
+        if (r == 0) {
+            struct timespec ts = {0, 10 * 1000000};
+
+            nanosleep(&ts, NULL);
+        }
+    }
     pid = strtol(argv[4], NULL, 10);
     code = strtol(argv[5], NULL, 10);
     ctx.root_opt = argv[1];

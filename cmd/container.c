@@ -15,6 +15,7 @@
 #include "container-spec.h"
 #include "container.h"
 #include "fsutil.h"
+#include "ports.h"
 #include "image.h"
 #include "lookup.h"
 #include "manifest.h"
@@ -101,6 +102,50 @@ static void strv_push(char ***v, const char *s)
     (*v)[n + 1] = NULL;
 }
 
+/* A mapping as -p reads it back, with its host port chosen. */
+static char *port_text(const struct net_port *p)
+{
+    int v6 = strchr(p->host_ip, ':') != NULL;
+    cleanup_free char *host =
+            p->count > 1 ? xasprintf("%u-%u", p->host_port, p->host_port + p->count - 1)
+                         : xasprintf("%u", p->host_port);
+    cleanup_free char *ctr =
+            p->count > 1 ? xasprintf("%u-%u", p->container_port, p->container_port + p->count - 1)
+                         : xasprintf("%u", p->container_port);
+
+    if (p->host_ip[0] == '\0')
+        return xasprintf("%s:%s/%s", host, ctr, p->protocol);
+    return xasprintf(v6 ? "[%s]:%s:%s/%s" : "%s:%s:%s/%s", p->host_ip, host, ctr, p->protocol);
+}
+
+/* -p and -P: host ports are chosen now (free ones for -P and for -p without one). */
+static int build_ports(const struct container_opts *o, const struct image_config *cfg,
+                       struct ctr_spec *spec, struct ctr_error **err)
+{
+    size_t n = strv_length(o->publish), k = 0;
+    size_t total = n + (o->publish_all ? cfg->n_exposed_ports : 0);
+    cleanup_free struct net_port *ports = xcalloc(total ? total : 1, sizeof(*ports));
+
+    for (size_t i = 0; i < n; i++)
+        if (net_port_parse(o->publish[i], &ports[k++], err) < 0)
+            return -1;
+    for (size_t i = 0; o->publish_all && i < cfg->n_exposed_ports; i++) {
+        cleanup_free char *arg =
+                xasprintf("%u/%s", cfg->exposed_ports[i].port, cfg->exposed_ports[i].protocol);
+
+        if (net_port_parse(arg, &ports[k++], err) < 0)
+            return ctr_error_wrap(err, "the image's ExposedPorts");
+    }
+    if (k > 0 && net_ports_reserve(ports, k, err) < 0)
+        return -1;
+    for (size_t i = 0; i < k; i++) {
+        cleanup_free char *text = port_text(&ports[i]);
+
+        strv_push(&spec->ports, text);
+    }
+    return 0;
+}
+
 /* The spec from the image config and the options. */
 static int build_spec(const struct container_opts *o, const struct image_config *cfg, char **cmd,
                       const char *id, struct ctr_spec *spec, struct ctr_error **err)
@@ -183,7 +228,16 @@ static int build_spec(const struct container_opts *o, const struct image_config 
         spec->stop_signal = sig;
     }
     spec->stop_timeout = o->stop_timeout >= 0 ? (unsigned)o->stop_timeout : 10;
-    spec->network = xstrdup(o->network ? o->network : "none");
+    spec->network = xstrdup(o->network ? o->network : "");
+    if (build_ports(o, cfg, spec, err) < 0)
+        return -1;
+    for (char **p = o->dns; p && *p; p++)
+        strv_push(&spec->dns, *p);
+    for (char **p = o->dns_search; p && *p; p++)
+        strv_push(&spec->dns_search, *p);
+    for (char **p = o->add_hosts; p && *p; p++)
+        strv_push(&spec->add_hosts, *p);
+    spec->no_hosts = o->no_hosts;
     return container_security_build(o, spec, err);
 }
 
@@ -199,38 +253,61 @@ static int write_file(const char *path, const char *text, struct ctr_error **err
     return 0;
 }
 
+/* out + a + b + c, freeing out. */
+static char *append(char *out, const char *a, const char *b, const char *c)
+{
+    char *longer = xasprintf("%s%s%s%s", out, a, b ? b : "", c ? c : "");
+
+    free(out);
+    return longer;
+}
+
 /*
- * /etc/resolv.conf: the host's, without loopback servers, which the container's own network
- * namespace cannot reach (with the host's network it keeps them all).
+ * /etc/resolv.conf: --dns servers when given; else the network helper's forwarder (`dns`)
+ * when there is one; else the host's servers, without loopback ones unless the container
+ * shares the host's network (its own namespace cannot reach them).  The host's search and
+ * options lines are kept; --dns-search replaces the search list.
  */
-static char *resolv_conf(const char *network)
+static char *resolv_conf(const struct ctr_spec *spec, const char *dns)
 {
     cleanup_free char *host = NULL;
     cleanup_error struct ctr_error *ignored = NULL;
     char *out = xstrdup(""), *line, *save = NULL;
     size_t len;
-    int host_net = strcmp(network, "host") == 0;
+    int host_net = spec->network && strcmp(spec->network, "host") == 0;
+    int own_servers = spec->dns != NULL || (dns != NULL && dns[0] != '\0');
 
+    if (spec->dns_search != NULL) {
+        out = append(out, "search", NULL, NULL);
+        for (char **p = spec->dns_search; *p; p++)
+            out = append(out, " ", *p, NULL);
+        out = append(out, "\n", NULL, NULL);
+    }
+    for (char **p = spec->dns; p && *p; p++)
+        out = append(out, "nameserver ", *p, "\n");
+    if (spec->dns == NULL && dns != NULL && dns[0] != '\0')
+        out = append(out, "nameserver ", dns, "\n");
     if (ctr_read_file("/etc/resolv.conf", 1 << 20, &host, &len, &ignored) < 0)
         return out;
     for (line = strtok_r(host, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *longer;
-
-        if (!host_net && strncmp(line, "nameserver", 10) == 0) {
+        if (strncmp(line, "nameserver", 10) == 0) {
             const char *addr = line + 10 + strspn(line + 10, " \t");
 
-            if (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0)
+            if (own_servers ||
+                (!host_net && (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0)))
                 continue;
         }
-        longer = xasprintf("%s%s\n", out, line);
-        free(out);
-        out = longer;
+        if (spec->dns_search != NULL &&
+            (strncmp(line, "search", 6) == 0 || strncmp(line, "domain", 6) == 0))
+            continue;
+        out = append(out, line, "\n", NULL);
     }
     return out;
 }
 
-static int write_etc_files(const struct container_dirs *d, const struct ctr_spec *spec,
-                           const char *name, struct ctr_error **err)
+int container_write_etc(const struct container_dirs *d, const struct ctr_spec *spec,
+                        const char *name, const char *dns, const char *host_address,
+                        struct ctr_error **err)
 {
     cleanup_free char *path = xasprintf("%s/hostname", d->dir);
     cleanup_free char *text = xasprintf("%s\n", spec->hostname);
@@ -245,11 +322,22 @@ static int write_etc_files(const struct container_dirs *d, const struct ctr_spec
                       "::1\tlocalhost localhost.localdomain\n"
                       "127.0.1.1\t%s %s\n",
                       spec->hostname, name);
+    /* host.containers.internal reaches the host, where the network helper gives a way. */
+    if (host_address != NULL && host_address[0] != '\0')
+        hosts = append(hosts, host_address, "\thost.containers.internal host.docker.internal\n",
+                       NULL);
+    for (char **p = spec->add_hosts; p && *p; p++) {
+        const char *colon = strchr(*p, ':');
+        cleanup_free char *host_name = xstrndup(*p, (size_t)(colon - *p));
+
+        hosts = append(hosts, colon + 1, "\t", host_name);
+        hosts = append(hosts, "\n", NULL, NULL);
+    }
     if (write_file(path, hosts, err) < 0)
         return -1;
     free(path);
     path = xasprintf("%s/resolv.conf", d->dir);
-    resolv = resolv_conf(spec->network);
+    resolv = resolv_conf(spec, dns);
     return write_file(path, resolv, err);
 }
 
@@ -450,7 +538,8 @@ int container_create(struct ctr_ctx *ctx, const struct container_opts *o, const 
     if (make_dirs(s, &d, err) < 0)
         goto fail;
     dirs_made = 1;
-    if (write_etc_files(&d, &spec, name, err) < 0 || give_dir(&d, &spec.security, err) < 0)
+    if (container_write_etc(&d, &spec, name, NULL, NULL, err) < 0 ||
+        give_dir(&d, &spec.security, err) < 0)
         goto fail;
     c.id = id;
     c.name = name;
@@ -635,6 +724,7 @@ int container_remove(struct ctr_ctx *ctx, struct storage_container *c, int force
     /* Its monitor records the exit (and may be removing it for --rm): let it finish. */
     if (c->monitor_pid != getpid() && container_wait_exit(ctx, c, 15000, err) < 0)
         return -1;
+    container_release_network(s, c->id);
     container_dirs_init(&d, s, c->id);
     r = remove_dir(d.dir, err);
     container_dirs_clear(&d);

@@ -41,6 +41,12 @@ struct container_opts {
     int stop_timeout; /* -1: the default */
     const char *cidfile;
     const char *network;
+    char **publish; /* -p, in order */
+    int publish_all;
+    char **dns;
+    char **dns_search;
+    char **add_hosts;
+    int no_hosts;
     const char *pull; /* missing, always, never */
     int tls_verify;   /* -1 as configured */
     /* Security controls. */
@@ -109,6 +115,14 @@ int container_wait_exit(struct ctr_ctx *ctx, struct storage_container *c, int ti
 int container_security_build(const struct container_opts *o, struct ctr_spec *spec,
                              struct ctr_error **err);
 
+/*
+ * Writes the container's /etc/hostname, /etc/hosts and /etc/resolv.conf into its directory;
+ * `dns` and `host_address` come from its network helper (NULL or "" without one).
+ */
+int container_write_etc(const struct container_dirs *d, const struct ctr_spec *spec,
+                        const char *name, const char *dns, const char *host_address,
+                        struct ctr_error **err);
+
 /* Loads the spec stored with `c`. */
 int container_spec(const struct storage_container *c, struct ctr_spec *ret, struct ctr_error **err);
 
@@ -121,6 +135,9 @@ int container_spec(const struct storage_container *c, struct ctr_spec *ret, stru
 void attach_block_signals(void);
 void attach_unblock_signals(void);
 int attach_wait(pid_t pid, int pty, int stdin_open, int *ret_status, struct ctr_error **err);
+
+/* Ends a detached container's pasta (removes its namespace link); nothing to do otherwise. */
+void container_release_network(const struct storage *s, const char *id);
 
 /* The helper a monitor execs when its container exited (argv[0] "ctr-container-exited"). */
 #define CONTAINER_EXITED_HELPER "ctr-container-exited"

@@ -38,6 +38,7 @@ const struct ctr_command ctr_commands[] = {
         {"login", cmd_login, 0, "Log in to a registry and store the credentials"},
         {"logout", cmd_logout, 0, "Remove the credentials stored for a registry"},
         {"logs", cmd_logs, CMD_NEEDS_STORE, "Show the output of a container"},
+        {"port", cmd_port, CMD_NEEDS_STORE, "List a container's published ports"},
         {"ps", cmd_ps, CMD_NEEDS_STORE, "List containers"},
         {"pull", cmd_pull, CMD_NEEDS_STORE, "Pull images from a registry"},
         {"restart", cmd_restart, CMD_NEEDS_STORE, "Stop containers and start them again"},

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "ports.h"
 #include "container.h"
 #include "template.h"
 #include "xalloc.h"
@@ -357,6 +358,46 @@ static int exit_code(const struct storage_container *c)
 }
 
 /* One element of --format json, with Podman's member names. */
+/* "0.0.0.0:8080->80/tcp, ..." as Podman's PORTS column shows them. */
+static char *ports_text(const struct ctr_spec *spec)
+{
+    char *out = xstrdup("");
+
+    for (char **p = spec->ports; p && *p; p++) {
+        struct net_port port;
+        cleanup_error struct ctr_error *ignored = NULL;
+        cleanup_free char *one = NULL;
+        char *longer;
+
+        if (net_port_parse(*p, &port, &ignored) < 0)
+            continue;
+        one = net_port_format(&port);
+        longer = xasprintf("%s%s%s", out, out[0] ? ", " : "", one);
+        free(out);
+        out = longer;
+    }
+    return out;
+}
+
+/* Podman's JSON for published ports. */
+static json_t *ports_json(const struct ctr_spec *spec)
+{
+    json_t *a = json_array();
+
+    for (char **p = spec->ports; p && *p; p++) {
+        struct net_port port;
+        cleanup_error struct ctr_error *ignored = NULL;
+
+        if (net_port_parse(*p, &port, &ignored) < 0)
+            continue;
+        json_array_append_new(a, json_pack("{s:s, s:i, s:i, s:i, s:s}", "host_ip", port.host_ip,
+                                           "container_port", port.container_port, "host_port",
+                                           port.host_port, "range", port.count, "protocol",
+                                           port.protocol));
+    }
+    return a;
+}
+
 static json_t *json_row(const struct storage_container *c, const struct ctr_spec *spec, int64_t now)
 {
     cleanup_free char *ago = cmd_human_ago(c->created / NS_PER_SEC, now);
@@ -364,7 +405,7 @@ static json_t *json_row(const struct storage_container *c, const struct ctr_spec
     int running = c->state == STORAGE_CONTAINER_RUNNING;
 
     return json_pack("{s:b, s:o, s:I, s:s, s:b, s:I, s:i, s:s, s:s, s:s, s:b, s:o, s:o, s:[s], "
-                     "s:[], s:i, s:s, s:s, s:[], s:I, s:s, s:s}",
+                     "s:[], s:i, s:s, s:s, s:o, s:I, s:s, s:s}",
                      "AutoRemove", spec->remove, "Command", strv_json(spec->argv), "Created",
                      (json_int_t)(c->created / NS_PER_SEC), "CreatedAt", ago, "Exited",
                      c->state == STORAGE_CONTAINER_EXITED, "ExitedAt",
@@ -372,8 +413,9 @@ static json_t *json_row(const struct storage_container *c, const struct ctr_spec
                      "Image", c->image_name ? c->image_name : "", "ImageID", image_hex(c),
                      "IsInfra", 0, "Labels", labels_json(spec), "Mounts", mounts_json(spec),
                      "Names", c->name, "Networks", "Pid", running ? (int)c->pid : 0, "Pod", "",
-                     "PodName", "", "Ports", "StartedAt", (json_int_t)(c->started / NS_PER_SEC),
-                     "State", storage_container_state_name(c->state), "Status", status);
+                     "PodName", "", "Ports", ports_json(spec), "StartedAt",
+                     (json_int_t)(c->started / NS_PER_SEC), "State",
+                     storage_container_state_name(c->state), "Status", status);
 }
 
 /* The fields a --format template sees, as Podman's ps names them. */
@@ -401,6 +443,10 @@ static json_t *template_row(const struct storage_container *c, const struct ctr_
                   (json_int_t)(c->finished / NS_PER_SEC), "StartedAt",
                   (json_int_t)(c->started / NS_PER_SEC), "Networks", "", "Pod", "", "PodName", "");
     if (spec != NULL) {
+        char *ports = ports_text(spec);
+
+        json_object_set_new(o, "Ports", json_string(ports));
+        free(ports);
         json_object_set_new(o, "Labels", labels_json(spec));
         json_object_set_new(o, "Mounts", mounts_json(spec));
         json_object_set_new(o, "AutoRemove", json_boolean(spec->remove));
@@ -411,7 +457,8 @@ static json_t *template_row(const struct storage_container *c, const struct ctr_
 /* Whether a template may read a field that needs the stored spec (or the whole row: "."). */
 static int template_needs_spec(const char *format)
 {
-    if (strstr(format, "Labels") || strstr(format, "Mounts") || strstr(format, "AutoRemove"))
+    if (strstr(format, "Labels") || strstr(format, "Mounts") || strstr(format, "AutoRemove") ||
+        strstr(format, "Ports"))
         return 1;
     for (const char *p = strchr(format, '.'); p != NULL; p = strchr(p + 1, '.')) {
         char next = p[1];

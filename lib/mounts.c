@@ -390,11 +390,12 @@ static int mount_dev(int rootfd, struct ctr_error **err)
                          MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
 }
 
-static int mount_etc_files(int rootfd, const char *etc_dir, struct ctr_error **err)
+static int mount_etc_files(int rootfd, const char *etc_dir, int no_hosts, struct ctr_error **err)
 {
     static const char *const files[] = {"hosts", "hostname", "resolv.conf"};
 
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    /* --no-hosts: the image's own /etc/hosts stays. */
+    for (size_t i = no_hosts ? 1 : 0; i < sizeof(files) / sizeof(files[0]); i++) {
         cleanup_free char *source = xasprintf("%s/%s", etc_dir, files[i]);
         cleanup_free char *target = xasprintf("/etc/%s", files[i]);
 
@@ -451,7 +452,7 @@ int ctr_mount_paths(const char *root, const struct ctr_rootfs *r, const struct c
 
     if (rootfd < 0)
         return ctr_error_errno(err, "open the container's root '%s'", root);
-    if (mount_etc_files(rootfd, r->etc_dir, err) < 0)
+    if (mount_etc_files(rootfd, r->etc_dir, spec->no_hosts, err) < 0)
         return -1;
     for (size_t i = 0; i < spec->n_mounts; i++)
         if (mount_volume(rootfd, &spec->mounts[i], err) < 0)

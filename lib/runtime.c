@@ -627,6 +627,19 @@ static _Noreturn void outer_main(const struct child_args *a)
     }
     m.errnum = (int)pid;
     send_msg(a->sock, &m, -1);
+    /* The parent starts the container's network helper, then says go. */
+    {
+        char byte;
+        ssize_t n;
+
+        do
+            n = read(a->sock, &byte, 1);
+        while (n < 0 && errno == EINTR);
+        if (n != 1) {
+            kill(pid, SIGKILL);
+            _exit(125);
+        }
+    }
     if (write(go[1], "g", 1) != 1)
         child_fail_errno(a->sock, "release the container's process");
     _exit(0);
@@ -652,9 +665,11 @@ int ctr_exit_code(int status)
  * The parent's side after the child exists: reads its reports until EOF.  Returns 0 when the
  * process was executed.
  */
-static int await_child(int sock, pid_t *pid, void (*warn)(void *, const char *), void *warn_arg,
-                       int *ret_pty, struct ctr_error **err)
+static int await_child(int sock, pid_t *pid, const struct ctr_start *start, int *ret_pty,
+                       struct ctr_error **err)
 {
+    void (*warn)(void *, const char *) = start ? start->warn : NULL;
+    void *warn_arg = start ? start->warn_arg : NULL;
     cleanup_close int pty = -1;
     int ready = 0;
 
@@ -675,8 +690,16 @@ static int await_child(int sock, pid_t *pid, void (*warn)(void *, const char *),
         }
         if (m.kind == MSG_READY)
             ready = 1;
-        if (m.kind == MSG_PID)
+        if (m.kind == MSG_PID) {
             *pid = (pid_t)m.errnum;
+            /* Nested: the outer process waits for the network before it releases the init. */
+            if (start != NULL && start->inner_maps != NULL) {
+                if (start->network != NULL && start->network(start->network_arg, *pid, err) < 0)
+                    return -1;
+                if (write(sock, "n", 1) != 1)
+                    return ctr_error_errno(err, "release the container's process");
+            }
+        }
         if (m.kind == MSG_WARNING && warn != NULL)
             warn(warn_arg, m.text);
         if (m.kind == MSG_ERROR)
@@ -730,13 +753,15 @@ int ctr_container_start(const struct ctr_start *start, pid_t *ret_pid, int *ret_
     close(sv[1]);
     if (ctr_userns_write_maps(pid, start->maps, err) < 0)
         goto fail;
+    if (!nested && start->network != NULL && start->network(start->network_arg, pid, err) < 0)
+        goto fail;
     if (write(parent_sock, "g", 1) != 1) {
         ctr_error_errno(err, "release the container's process");
         goto fail;
     }
     if (nested)
         outer = pid;
-    if (await_child(parent_sock, &pid, start->warn, start->warn_arg, &pty, err) < 0)
+    if (await_child(parent_sock, &pid, start, &pty, err) < 0)
         goto fail;
     if (outer > 0) {
         /* The outer process only made the container: it has exited, the init is `pid`. */
@@ -891,7 +916,7 @@ int ctr_container_exec(const struct ctr_exec *x, pid_t *ret_pid, int *ret_pty,
     }
     close(sv[1]);
     /* The joiner reports the pid of the process (MSG_PID), the process the rest. */
-    if (await_child(parent_sock, &pid, NULL, NULL, &pty, err) < 0) {
+    if (await_child(parent_sock, &pid, NULL, &pty, err) < 0) {
         if (pid > 0) {
             kill(pid, SIGKILL);
             ctr_waitpid(pid);

@@ -50,6 +50,12 @@ struct ctr_start {
     void *warn_arg;
     const char *cache_dir; /* compiled seccomp filters are kept here (may be NULL) */
     int init_fd;           /* --init: a sealed memfd holding ctr-monitor (run as ctr-init), or -1 */
+    /*
+     * Called in the caller once the container's init `pid` exists with its namespaces, before
+     * anything of the container runs: where its network helper is started.  May be NULL.
+     */
+    int (*network)(void *arg, pid_t pid, struct ctr_error **err);
+    void *network_arg;
 };
 
 /*

@@ -86,6 +86,10 @@ void ctr_spec_clear(struct ctr_spec *spec)
         ctr_mount_spec_clear(&spec->mounts[i]);
     free(spec->mounts);
     free(spec->network);
+    strv_free(spec->ports);
+    strv_free(spec->dns);
+    strv_free(spec->dns_search);
+    strv_free(spec->add_hosts);
     strv_free(spec->labels);
     ctr_security_clear(&spec->security);
     memset(spec, 0, sizeof(*spec));

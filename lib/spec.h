@@ -71,8 +71,13 @@ struct ctr_spec {
     int remove;            /* --rm */
     int stop_signal;       /* signal number */
     unsigned stop_timeout; /* seconds */
-    char *network;         /* "none" or "host" */
-    char **labels;         /* KEY=VALUE, from the image config and --label */
+    char *network;         /* --network as given ("" for the default helper) */
+    char **ports;          /* -p mappings, host ports assigned: "[IP:]HOST:CTR[/proto]" */
+    char **dns;            /* --dns servers, for inspect (resolv.conf is written at create) */
+    char **dns_search;
+    char **add_hosts; /* --add-host NAME:IP */
+    int no_hosts;     /* --no-hosts: the image's /etc/hosts is left alone */
+    char **labels;    /* KEY=VALUE, from the image config and --label */
     struct ctr_security_spec security;
 };
 

@@ -175,8 +175,13 @@ char *storage_spec_to_json(const struct ctr_spec *spec, struct ctr_error **err)
     set(root, "stop_signal", json_integer(spec->stop_signal));
     set(root, "stop_timeout", json_integer(spec->stop_timeout));
     if (add_string(root, "", "network", spec->network, err) < 0 ||
-        add_strv(root, "labels", spec->labels, err) < 0)
+        add_strv(root, "labels", spec->labels, err) < 0 ||
+        add_strv(root, "ports", spec->ports, err) < 0 ||
+        add_strv(root, "dns", spec->dns, err) < 0 ||
+        add_strv(root, "dns_search", spec->dns_search, err) < 0 ||
+        add_strv(root, "add_hosts", spec->add_hosts, err) < 0)
         return NULL;
+    set(root, "no_hosts", json_boolean(spec->no_hosts));
     if (security_to_json(root, &spec->security, err) < 0)
         return NULL;
     text = json_dumps(root, JSON_COMPACT);
@@ -379,7 +384,11 @@ static int spec_from_json(json_t *root, struct ctr_spec *s, struct ctr_error **e
         get_int(root, "", "stop_signal", SIGNAL_MAX, &stop_signal, err) < 0 ||
         get_int(root, "", "stop_timeout", UINT_MAX, &stop_timeout, err) < 0 ||
         get_string(root, "", "network", 0, &s->network, err) < 0 ||
-        get_strv(root, "labels", &s->labels, err) < 0)
+        get_strv(root, "labels", &s->labels, err) < 0 ||
+        get_strv(root, "ports", &s->ports, err) < 0 || get_strv(root, "dns", &s->dns, err) < 0 ||
+        get_strv(root, "dns_search", &s->dns_search, err) < 0 ||
+        get_strv(root, "add_hosts", &s->add_hosts, err) < 0 ||
+        get_bool(root, "", "no_hosts", &s->no_hosts, err) < 0)
         return -1;
     s->stop_signal = (int)stop_signal;
     s->stop_timeout = (unsigned)stop_timeout;

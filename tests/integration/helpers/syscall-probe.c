@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Tries one syscall the seccomp tests care about and prints "NAME ok" or "NAME ERRNO-NAME".
- * Built statically by security.bats and bind-mounted into containers, which have no libc.
+ * Tries one syscall the seccomp tests care about and prints "NAME ok" or "NAME ERRNO-NAME";
+ * also receives one UDP datagram for the network tests.  Built statically by the tests and
+ * bind-mounted into containers, which have no libc.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,6 +13,8 @@
 #include <sys/personality.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 static int report(const char *name, long r)
@@ -44,6 +47,24 @@ int main(int argc, char **argv)
         return report(what, syscall(SYS_bpf, 0, NULL, 0));
     if (strcmp(what, "ptrace") == 0)
         return report(what, syscall(SYS_ptrace, 16 /* PTRACE_ATTACH */, 1, 0, 0));
+    if (strcmp(what, "udp-recv") == 0 && argc == 3) {
+        /* Prints the first datagram that arrives on UDP port argv[2] (networking tests). */
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons((unsigned short)atoi(argv[2]))};
+        char buf[512];
+        int fd = socket(AF_INET, SOCK_DGRAM, 0);
+        ssize_t n;
+
+        if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+            return report(what, -1);
+        n = recv(fd, buf, sizeof(buf) - 1, 0);
+        if (n < 0)
+            return report(what, -1);
+        buf[n] = '\0';
+        printf("%s", buf);
+        fflush(stdout);
+        return 0;
+    }
     fprintf(stderr,
             "usage: syscall-probe keyctl|unshare-user|mount|clone3|vsock|socket|bpf|ptrace\n");
     return 2;

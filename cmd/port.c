@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "container.h"
+#include "ports.h"
+
+static const char usage[] = "Usage: ctr port CONTAINER [PORT[/PROTO]]\n"
+                            "\n"
+                            "List a container's published ports as Podman does:\n"
+                            "'80/tcp -> 0.0.0.0:8080', one mapping per line; with PORT only\n"
+                            "where that container port goes ('0.0.0.0:8080').\n"
+                            "\n"
+                            "Options:\n"
+                            "  -h, --help    print this help\n";
+
+int cmd_port(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
+{
+    static const struct option options[] = {
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+    };
+    struct storage_container ct = {0};
+    struct ctr_spec spec = {0};
+    const char *want = NULL;
+    struct storage *s;
+    int c, r = -1, found = 0;
+
+    while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+        if (c == 'h') {
+            cmd_print_help(usage);
+            return 0;
+        }
+        return cmd_getopt_error("port", c, argv, err);
+    }
+    if (argc - optind < 1 || argc - optind > 2)
+        return cmd_usage_error("port", err, "needs a container and at most one port");
+    want = argc - optind == 2 ? argv[optind + 1] : NULL;
+    s = ctx_store(ctx, err);
+    if (s == NULL || storage_container_find(s, argv[optind], &ct, err) < 0 ||
+        container_spec(&ct, &spec, err) < 0)
+        goto out;
+    for (char **p = spec.ports; p && *p; p++) {
+        struct net_port port;
+
+        if (net_port_parse(*p, &port, err) < 0)
+            goto out;
+        for (unsigned i = 0; i < port.count; i++) {
+            char ctr_port[32], host[96];
+            const char *ip = port.host_ip[0] ? port.host_ip : "0.0.0.0";
+
+            snprintf(ctr_port, sizeof(ctr_port), "%u/%s", port.container_port + i, port.protocol);
+            snprintf(host, sizeof(host), strchr(ip, ':') ? "[%s]:%u" : "%s:%u", ip,
+                     port.host_port + i);
+            if (want == NULL) {
+                printf("%s -> %s\n", ctr_port, host);
+            } else if (strcmp(want, ctr_port) == 0 ||
+                       (strchr(want, '/') == NULL &&
+                        strtoul(want, NULL, 10) == (unsigned long)(port.container_port + i) &&
+                        strcmp(port.protocol, "tcp") == 0)) {
+                printf("%s\n", host);
+                found = 1;
+            }
+        }
+    }
+    if (want != NULL && !found) {
+        ctr_error_set(err, ENOENT, "container '%s' does not publish port '%s'", argv[optind], want);
+        goto out;
+    }
+    r = 0;
+out:
+    ctr_spec_clear(&spec);
+    storage_container_clear(&ct);
+    return r;
+}
