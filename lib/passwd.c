@@ -5,6 +5,7 @@
 
 #include "cleanup.h"
 #include "passwd.h"
+#include "text.h"
 #include "xalloc.h"
 
 /* Ids are 32 bits and (uid_t)-1 means "no id" to setresuid(2) and chown(2). */
@@ -28,45 +29,15 @@ struct gr_entry {
     unsigned long gid;
 };
 
-/* Text from the image fit to quote in a message: printable ASCII only, and not a screenful. */
+/* Text from the image fit to quote in a message. */
 static char *quote(const char *s)
 {
-    size_t len = strnlen(s, 80 + 1);
-    size_t keep = len > 80 ? 80 : len;
-    char *out = xmalloc(keep + 4);
-
-    for (size_t i = 0; i < keep; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        out[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-    }
-    if (len > keep) {
-        memcpy(out + keep, "...", 3);
-        keep += 3;
-    }
-    out[keep] = '\0';
-    return out;
+    return ctr_quote(s, 80);
 }
 
-/* Strict decimal id: digits only, at least one, at most ID_MAX whatever the leading zeros. */
 static int parse_id(const char *s, size_t n, unsigned long *ret)
 {
-    unsigned long v = 0;
-
-    if (n == 0)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned long d;
-
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        d = (unsigned long)(s[i] - '0');
-        if (v > (ID_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
-    *ret = v;
-    return 0;
+    return ctr_parse_decimal(s, n, ID_MAX, ret);
 }
 
 static int span_eq(struct span s, const char *str, size_t n)

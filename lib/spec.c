@@ -8,6 +8,7 @@
 
 #include "cleanup.h"
 #include "spec.h"
+#include "text.h"
 #include "xalloc.h"
 
 /*
@@ -25,42 +26,12 @@
 
 static char *quote(const char *s)
 {
-    size_t len = strnlen(s, QUOTE_MAX + 1);
-    size_t keep = len > QUOTE_MAX ? QUOTE_MAX : len;
-    char *out = xmalloc(keep + 4);
-
-    for (size_t i = 0; i < keep; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        out[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-    }
-    if (len > keep) {
-        memcpy(out + keep, "...", 3);
-        keep += 3;
-    }
-    out[keep] = '\0';
-    return out;
+    return ctr_quote(s, QUOTE_MAX);
 }
 
-/* Strict decimal: digits only, at least one, no sign or space, at most `max`. */
 static int parse_uint(const char *s, size_t n, unsigned long max, unsigned long *ret)
 {
-    unsigned long v = 0;
-
-    if (n == 0)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned long d;
-
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        d = (unsigned long)(s[i] - '0');
-        if (v > (max - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
-    *ret = v;
-    return 0;
+    return ctr_parse_decimal(s, n, max, ret);
 }
 
 void ctr_mount_spec_clear(struct ctr_mount_spec *m)

@@ -29,18 +29,6 @@ teardown() {
     unshare -U --map-auto --map-root-user rm -rf "$T/data" 2>/dev/null || true
 }
 
-# wait_until SECONDS CMD...: runs CMD every 50 ms until it succeeds; fails after SECONDS.
-wait_until() {
-    local deadline=$(($(date +%s%N) / 1000000 + $1 * 1000))
-    shift
-    until "$@"; do
-        if (($(date +%s%N) / 1000000 >= deadline)); then
-            echo "timed out waiting for: $*" >&2
-            return 1
-        fi
-        sleep 0.05
-    done
-}
 
 # in_terminal COMMAND: runs the shell COMMAND on a terminal of its own (script(1)): $status is
 # its exit status, $output and $lines what it printed without the terminal's carriage returns.

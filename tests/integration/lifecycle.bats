@@ -35,45 +35,9 @@ teardown() {
     unshare -U --map-auto --map-root-user rm -rf "$T/data" 2>/dev/null || true
 }
 
-# bg OUT CMD...: runs CMD in the background with stdout and stderr to OUT; its pid in BG_PID.
-bg() {
-    local out=$1
-    shift
-    "$@" >"$out" 2>&1 3>&- &
-    BG_PID=$!
-    echo "$BG_PID" >>"$T/bg-pids"
-}
 
-# True when process $1 has exited (it is a zombie waiting for us, or gone).
-exited() {
-    local st
-    st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 0
-    [ -z "$st" ] || [ "$st" = Z ]
-}
 
-# bg_wait SECONDS [PID]: waits for the background process (default the last one) for at most
-# SECONDS, killing it then; its exit status in BG_STATUS.
-bg_wait() {
-    local pid=${2:-$BG_PID}
-    if ! wait_until "$1" exited "$pid"; then
-        kill -9 "$pid" 2>/dev/null || true
-    fi
-    BG_STATUS=0
-    wait "$pid" || BG_STATUS=$?
-}
 
-# wait_until SECONDS CMD...: runs CMD every 50 ms until it succeeds; fails after SECONDS.
-wait_until() {
-    local deadline=$(($(date +%s%N) / 1000000 + $1 * 1000))
-    shift
-    until "$@"; do
-        if (($(date +%s%N) / 1000000 >= deadline)); then
-            echo "timed out waiting for: $*" >&2
-            return 1
-        fi
-        sleep 0.05
-    done
-}
 
 state_is() { # NAME STATE
     [ "$("$CTR" inspect --format '{{.State.Status}}' "$1" 2>/dev/null)" = "$2" ]
