@@ -239,6 +239,14 @@ static int setup_pty(int sock, struct ctr_error **err)
     slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
     if (slave < 0)
         return ctr_error_errno(err, "open the container's terminal");
+    /* The size of the terminal ctr runs in, before the process can ask (ctr copies later
+     * changes): fd 0 is still ctr's own here. */
+    {
+        struct winsize ws;
+
+        if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+            ioctl(slave, TIOCSWINSZ, &ws);
+    }
     if (ioctl(slave, TIOCSCTTY, 0) < 0)
         return ctr_error_errno(err, "make the terminal the container's controlling terminal");
     for (int fd = 0; fd < 3; fd++)

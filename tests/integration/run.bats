@@ -252,7 +252,8 @@ subid_start() {
 @test "run --init: ctr-init is PID 1 and the command PID 2" {
     run "$CTR" run --init busybox ps -o pid,comm
     [ "$status" -eq 0 ]
-    expect_eq "$(awk 'NR > 1 { print $1, $2 }' <<<"$output")" "1 ctr-init"$'\n'"2 ps"
+    # PID 1's name is "memfd:ctr-init" from its exec until it renames itself "ctr-init".
+    expect_eq "$(awk 'NR > 1 { sub(/^memfd:/, "", $2); print $1, $2 }' <<<"$output")" "1 ctr-init"$'\n'"2 ps"
     run "$CTR" run busybox ps -o pid,comm
     [ "$status" -eq 0 ]
     expect_eq "$(awk 'NR > 1 { print $1, $2 }' <<<"$output")" "1 ps"
