@@ -132,15 +132,6 @@ static const struct option options[] = {
         {NULL, 0, NULL, 0},
 };
 
-static void push(char ***v, const char *s)
-{
-    size_t n = strv_length(*v);
-
-    *v = xreallocarray(*v, n + 2, sizeof(**v));
-    (*v)[n] = xstrdup(s);
-    (*v)[n + 1] = NULL;
-}
-
 int container_opts_parse(const char *cmd, int argc, char **argv, struct container_opts *o,
                          int *ret_help, struct ctr_error **err)
 {
@@ -165,10 +156,10 @@ int container_opts_parse(const char *cmd, int argc, char **argv, struct containe
                                        "invalid environment variable '%s': it needs a name before "
                                        "'='",
                                        optarg);
-            push(&o->env, optarg);
+            strv_push(&o->env, optarg);
             break;
         case OPT_ENV_FILE:
-            push(&o->env_files, optarg);
+            strv_push(&o->env_files, optarg);
             break;
         case OPT_ENTRYPOINT:
             o->entrypoint = optarg;
@@ -195,13 +186,13 @@ int container_opts_parse(const char *cmd, int argc, char **argv, struct containe
             o->name = optarg;
             break;
         case 'v':
-            push(&o->volumes, optarg);
+            strv_push(&o->volumes, optarg);
             break;
         case OPT_TMPFS:
-            push(&o->tmpfs, optarg);
+            strv_push(&o->tmpfs, optarg);
             break;
         case 'l':
-            push(&o->labels, optarg);
+            strv_push(&o->labels, optarg);
             break;
         case OPT_RM:
             o->rm = 1;
@@ -241,45 +232,45 @@ int container_opts_parse(const char *cmd, int argc, char **argv, struct containe
             *ret_help = 1;
             return 0;
         case OPT_CAP_ADD:
-            push(&o->cap_add, optarg);
+            strv_push(&o->cap_add, optarg);
             break;
         case OPT_CAP_DROP:
-            push(&o->cap_drop, optarg);
+            strv_push(&o->cap_drop, optarg);
             break;
         case OPT_PRIVILEGED:
             o->privileged = 1;
             break;
         case OPT_SECURITY_OPT:
-            push(&o->security_opts, optarg);
+            strv_push(&o->security_opts, optarg);
             break;
         case OPT_USERNS:
             o->userns = optarg;
             break;
         case OPT_UIDMAP:
-            push(&o->uidmaps, optarg);
+            strv_push(&o->uidmaps, optarg);
             break;
         case OPT_GIDMAP:
-            push(&o->gidmaps, optarg);
+            strv_push(&o->gidmaps, optarg);
             break;
         case OPT_READ_ONLY:
             o->read_only = 1;
             break;
         case 'p':
-            push(&o->publish, optarg);
+            strv_push(&o->publish, optarg);
             break;
         case 'P':
             o->publish_all = 1;
             break;
         case OPT_DNS:
-            push(&o->dns, optarg);
+            strv_push(&o->dns, optarg);
             break;
         case OPT_DNS_SEARCH:
-            push(&o->dns_search, optarg);
+            strv_push(&o->dns_search, optarg);
             break;
         case OPT_ADD_HOST:
             if (strchr(optarg, ':') == NULL || optarg[0] == ':')
                 return cmd_usage_error(cmd, err, "--add-host '%s' must be NAME:IP", optarg);
-            push(&o->add_hosts, optarg);
+            strv_push(&o->add_hosts, optarg);
             break;
         case OPT_NO_HOSTS:
             o->no_hosts = 1;

@@ -17,15 +17,6 @@
 /* A seccomp profile larger than this is refused (Docker's default is about 20 KiB). */
 #define SECCOMP_PROFILE_MAX (4 << 20)
 
-static void strv_push(char ***v, const char *s)
-{
-    size_t n = strv_length(*v);
-
-    *v = xreallocarray(*v, n + 2, sizeof(**v));
-    (*v)[n] = xstrdup(s);
-    (*v)[n + 1] = NULL;
-}
-
 static void strv_remove(char **v, const char *s)
 {
     size_t j = 0;

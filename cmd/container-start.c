@@ -121,7 +121,6 @@ struct plan {
     struct ctr_idmaps maps;
     struct container_dirs dirs;
     char **lowerdirs;
-    char *fuse_overlayfs;
     char *copied;
     char *cache_dir;
     struct ctr_idmaps inner; /* see nest_maps() */
@@ -146,7 +145,6 @@ static void plan_clear(struct plan *p)
     ctr_idmaps_clear(&p->maps);
     container_dirs_clear(&p->dirs);
     strv_free(p->lowerdirs);
-    free(p->fuse_overlayfs);
     free(p->copied);
     free(p->cache_dir);
     ctr_idmaps_clear(&p->inner);
@@ -334,7 +332,6 @@ static int plan_init(struct storage *s, const struct storage_container *c, struc
     if (container_maps(&p->spec.security, &p->maps, err) < 0)
         return -1;
     container_dirs_init(&p->dirs, s, c->id);
-    p->fuse_overlayfs = ctr_find_program("fuse-overlayfs");
     p->copied = xasprintf("%s/copied", p->dirs.dir);
     p->start.spec = &p->spec;
     p->start.warn = print_warning;
@@ -348,7 +345,6 @@ static int plan_init(struct storage *s, const struct storage_container *c, struc
             .merged = p->dirs.merged,
             .empty = p->dirs.empty,
             .etc_dir = p->dirs.dir,
-            .fuse_overlayfs = p->fuse_overlayfs,
             .copied = p->copied,
     };
     if (p->spec.security.uid_map != NULL && nest_maps(p, err) < 0)
@@ -362,15 +358,15 @@ static int plan_init(struct storage *s, const struct storage_container *c, struc
      * for a kernel whose overlayfs misbehaves in a user namespace.
      */
     if (fallback != NULL && fallback[0] != '\0') {
+        cleanup_free char *fuse = NULL;
+
         if (strcmp(fallback, "copy") == 0) {
-            free(p->fuse_overlayfs);
-            p->fuse_overlayfs = NULL;
-            p->start.rootfs.fuse_overlayfs = NULL;
+            p->start.rootfs.no_fuse = 1;
         } else if (strcmp(fallback, "fuse") != 0) {
             return ctr_error_set(err, EINVAL,
                                  "CTR_OVERLAY_FALLBACK='%s': use 'fuse' or 'copy' (or unset it)",
                                  fallback);
-        } else if (p->fuse_overlayfs == NULL) {
+        } else if ((fuse = ctr_find_program("fuse-overlayfs")) == NULL) {
             return ctr_error_set(err, ENOENT,
                                  "CTR_OVERLAY_FALLBACK=fuse, but fuse-overlayfs is not installed");
         }
@@ -444,11 +440,6 @@ struct report {
     char msg[1000];
 };
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-    return ctr_write_all(fd, buf, len) < 0 ? -1 : 0;
-}
-
 /*
  * The forked starter: a session of its own, the container with pipes (or a terminal) for its
  * output, a report to ctr, then, once ctr recorded the container as running, exec of
@@ -493,7 +484,7 @@ static _Noreturn void starter(struct plan *p, const char **monitor_argv, int rep
         }
     }
     r.ok = 1;
-    if (write_all(report_fd, &r, sizeof(r)) < 0)
+    if (ctr_write_all(report_fd, &r, sizeof(r)) < 0)
         _exit(1);
     close(report_fd);
     /* ctr writes the row first, so the exit the monitor records always follows it. */
@@ -510,9 +501,10 @@ static _Noreturn void starter(struct plan *p, const char **monitor_argv, int rep
     execv(monitor_argv[0], (char *const *)monitor_argv);
     _exit(1);
 fail:
+    net_helper_stop(&p->helper);
     r.failure = e ? e->code : EIO;
     snprintf(r.msg, sizeof(r.msg), "%s", e ? e->msg : "unknown error");
-    if (write_all(report_fd, &r, sizeof(r)) < 0)
+    if (ctr_write_all(report_fd, &r, sizeof(r)) < 0)
         _exit(1);
     _exit(1);
 }

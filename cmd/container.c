@@ -93,15 +93,6 @@ static int read_env_file(char ***env, const char *path, struct ctr_error **err)
     return 0;
 }
 
-static void strv_push(char ***v, const char *s)
-{
-    size_t n = strv_length(*v);
-
-    *v = xreallocarray(*v, n + 2, sizeof(**v));
-    (*v)[n] = xstrdup(s);
-    (*v)[n + 1] = NULL;
-}
-
 /* A mapping as -p reads it back, with its host port chosen. */
 static char *port_text(const struct net_port *p)
 {

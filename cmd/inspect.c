@@ -161,11 +161,10 @@ static json_t *container_json(struct ctr_ctx *ctx, const struct storage_containe
     json_t *o;
 
     container_dirs_init(&d, ctx->store, c->id);
-    if (spec->security.uid_map != NULL) {
-        /* --userns, --uidmap, --gidmap: the maps computed at create. */
-    } else if (ctr_idmaps_for_current_user(&maps, &has_ranges, &ignored) < 0) {
+    /* With --userns, --uidmap or --gidmap the maps computed at create replace these below. */
+    if (spec->security.uid_map == NULL &&
+        ctr_idmaps_for_current_user(&maps, &has_ranges, &ignored) < 0)
         ctr_error_clear(&ignored);
-    }
     o = json_pack("{s:s, s:o, s:s, s:o, s:{s:s, s:b, s:b, s:i, s:i, s:o, s:o}, s:s?, s:s?, s:s, "
                   "s:{s:s?, s:s?, s:o, s:o, s:s, s:o, s:s?, s:I, s:b, s:b}, "
                   "s:{s:b, s:s?, s:b}, s:o, s:o, s:{s:o, s:o}, s:s, "

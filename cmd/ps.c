@@ -63,15 +63,6 @@ static void filters_clear(struct filters *f)
     free(f->exited);
 }
 
-static void strv_push(char ***v, const char *s)
-{
-    size_t n = strv_length(*v);
-
-    *v = xreallocarray(*v, n + 2, sizeof(char *));
-    (*v)[n] = xstrdup(s);
-    (*v)[n + 1] = NULL;
-}
-
 static int parse_filter(const char *arg, struct filters *f, struct ctr_error **err)
 {
     /* Podman's states; ctr's containers are never paused, and "stopped" is our "exited". */

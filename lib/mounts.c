@@ -14,6 +14,7 @@
 
 #include "cleanup.h"
 #include "copylayer.h"
+#include "fsutil.h"
 #include "mounts.h"
 #include "spawn.h"
 #include "xalloc.h"
@@ -98,11 +99,11 @@ static char *overlay_options(const struct ctr_rootfs *r, struct ctr_error **err)
 }
 
 /* fuse-overlayfs, run in the container's namespaces: it daemonizes once mounted. */
-static int mount_fuse(const struct ctr_rootfs *r, const char *options, struct ctr_error **err)
+static int mount_fuse(const struct ctr_rootfs *r, const char *fuse, const char *options,
+                      struct ctr_error **err)
 {
     cleanup_free char *out = NULL;
-    char *argv[] = {(char *)r->fuse_overlayfs, (char *)"-o", (char *)options, (char *)r->merged,
-                    NULL};
+    char *argv[] = {(char *)fuse, (char *)"-o", (char *)options, (char *)r->merged, NULL};
     int status;
 
     if (ctr_spawn_capture(argv, 4096, &out, &status, err) < 0)
@@ -136,6 +137,7 @@ int ctr_mount_rootfs(const struct ctr_rootfs *r, char **ret_warning, struct ctr_
 {
     cleanup_free char *options = NULL;
     cleanup_free char *kernel = NULL;
+    cleanup_free char *fuse = NULL;
     char *data;
     int errnum;
 
@@ -155,8 +157,10 @@ int ctr_mount_rootfs(const struct ctr_rootfs *r, char **ret_warning, struct ctr_
         return 0;
     kernel = xasprintf("the kernel refused an overlay mount in the user namespace (%s)",
                        strerror(errnum));
-    if (r->fuse_overlayfs != NULL) {
-        if (mount_fuse(r, options, err) < 0)
+    /* Looked up only now: most starts never need it. */
+    fuse = r->no_fuse ? NULL : ctr_find_program("fuse-overlayfs");
+    if (fuse != NULL) {
+        if (mount_fuse(r, fuse, options, err) < 0)
             return ctr_error_wrap(err, "%s, and fuse-overlayfs failed too", kernel);
         *ret_warning = xasprintf("%s: using fuse-overlayfs, whose file access is slower", kernel);
         return 0;

@@ -296,16 +296,6 @@ static int resolve_user(const char *spec, struct ctr_user *ret, struct ctr_error
     return ctr_user_resolve(spec, passwd, group, ret, err);
 }
 
-static int setgroups_allowed(void)
-{
-    char buf[16] = "";
-    cleanup_close int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0 || read(fd, buf, sizeof(buf) - 1) < 0)
-        return 0;
-    return strncmp(buf, "allow", 5) == 0;
-}
-
 static int become_user(const struct ctr_user *u, struct ctr_error **err);
 
 static int become_user_cb(void *arg, struct ctr_error **err)
@@ -324,12 +314,9 @@ static void hide_self(void)
 
 static int become_user(const struct ctr_user *u, struct ctr_error **err)
 {
-    if (setgroups_allowed()) {
-        if (setgroups(u->n_groups, u->groups) < 0)
-            return ctr_error_errno(err, "set the supplementary groups of the container's user");
-    } else if (u->n_groups > 0) {
-        /* A single-id mapping denies setgroups; the groups cannot be set. */
-    }
+    /* A single-id mapping denies setgroups: then the groups cannot be set. */
+    if (ctr_setgroups_allowed() && setgroups(u->n_groups, u->groups) < 0)
+        return ctr_error_errno(err, "set the supplementary groups of the container's user");
     if (setresgid(u->gid, u->gid, u->gid) < 0)
         return ctr_error_errno(err,
                                "switch to group %u: it is not mapped in the container's "
@@ -562,29 +549,6 @@ static _Noreturn void child_main(const struct child_args *a)
     finish_child(a, a->start->rootfs.merged, 1);
 }
 
-static int write_map_file(pid_t pid, const char *name, const struct ctr_idmap *m, size_t n)
-{
-    char path[64], text[4096];
-    size_t len = 0;
-    int fd, r;
-
-    for (size_t i = 0; i < n; i++) {
-        int k = snprintf(text + len, sizeof(text) - len, "%lu %lu %lu\n", m[i].inside, m[i].outside,
-                         m[i].count);
-
-        if (k < 0 || (size_t)k >= sizeof(text) - len)
-            return -1;
-        len += (size_t)k;
-    }
-    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-    fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    r = write(fd, text, len) == (ssize_t)len ? 0 : -1;
-    close(fd);
-    return r;
-}
-
 /*
  * A container whose root is not the user (--userns=keep-id or nomap, --uidmap): its root could
  * not reach the user's store (0700), so this process, root of the user's own namespace, mounts
@@ -627,11 +591,10 @@ static _Noreturn void outer_main(const struct child_args *a)
         finish_child(a, ".", 0);
     }
     close(go[0]);
-    /* We are root of the parent namespace: any map within it is ours to write. */
-    if (write_map_file(pid, "uid_map", start->inner_maps->uid, start->inner_maps->n_uid) < 0 ||
-        write_map_file(pid, "gid_map", start->inner_maps->gid, start->inner_maps->n_gid) < 0) {
+    /* We are root of the parent namespace: any map within it is ours to write directly. */
+    if (ctr_userns_write_maps(pid, start->inner_maps, &e) < 0) {
         kill(pid, SIGKILL);
-        child_fail_errno(a->sock, "write the container's id maps");
+        child_fail(a->sock, CTR_START_SETUP, e, 125);
     }
     m.errnum = (int)pid;
     send_msg(a->sock, &m, -1);

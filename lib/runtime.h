@@ -24,11 +24,11 @@ struct ctr_rootfs {
     const char *empty;   /* an empty directory: the lower layer of an image without layers */
     const char *etc_dir; /* holds the generated hosts, hostname and resolv.conf */
     /*
-     * When the kernel refuses the overlay mount: fuse-overlayfs (its path, or NULL when not
-     * installed), else the layers are copied into `upper` once (`copied` names the marker
+     * When the kernel refuses the overlay mount: fuse-overlayfs when it is installed (and not
+     * `no_fuse`), else the layers are copied into `upper` once (`copied` names the marker
      * file) and that directory is the root.
      */
-    const char *fuse_overlayfs;
+    int no_fuse;
     const char *copied;
     int force_fallback; /* tests: behave as if the kernel refused overlayfs */
 };

@@ -186,7 +186,7 @@ static void send_report(int fd, int value)
 }
 
 /* Whether setgroups(2) is allowed in our namespace: "deny" since 3.19 (CVE-2014-8989). */
-static int setgroups_allowed(void)
+int ctr_setgroups_allowed(void)
 {
     char buf[16] = "";
     cleanup_close int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
@@ -223,7 +223,7 @@ static _Noreturn void run_child(struct spawn_child *c)
      * host's groups do not follow us in; where setgroups is denied they stay, shown as the
      * overflow gid, and give no access a mapped id would not.
      */
-    if (setresgid(0, 0, 0) < 0 || (setgroups_allowed() && setgroups(0, NULL) < 0) ||
+    if (setresgid(0, 0, 0) < 0 || (ctr_setgroups_allowed() && setgroups(0, NULL) < 0) ||
         setresuid(0, 0, 0) < 0) {
         send_report(c->report, errno);
         _exit(127);

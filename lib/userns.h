@@ -60,6 +60,9 @@ int ctr_userns_spawn(const struct ctr_idmaps *maps, int extra_flags, int (*fn)(v
  */
 int ctr_userns_write_maps(pid_t pid, const struct ctr_idmaps *maps, struct ctr_error **err);
 
+/* Whether setgroups(2) is allowed in the caller's user namespace (a single-id map denies it). */
+int ctr_setgroups_allowed(void);
+
 /* Loads the calling user's rootless mapping from /etc/subuid and /etc/subgid. */
 int ctr_idmaps_for_current_user(struct ctr_idmaps *ret, int *ret_has_ranges,
                                 struct ctr_error **err);

@@ -93,3 +93,14 @@ char *xasprintf(const char *fmt, ...)
     va_end(ap);
     return p;
 }
+
+void strv_push(char ***v, const char *s)
+{
+    size_t n = 0;
+
+    while (*v != NULL && (*v)[n] != NULL)
+        n++;
+    *v = xreallocarray(*v, n + 2, sizeof(**v));
+    (*v)[n] = xstrdup(s);
+    (*v)[n + 1] = NULL;
+}

@@ -156,7 +156,8 @@ int storage_layers_lock(struct storage *s, int exclusive, int wait, int *ret_fd,
     return 0;
 }
 
-static void strv_push(char ***v, size_t *n, char *s)
+/* Appends `s` itself (owned) to *v, whose length *n is kept by the caller. */
+static void strv_take(char ***v, size_t *n, char *s)
 {
     *v = xreallocarray(*v, *n + 2, sizeof(**v));
     (*v)[(*n)++] = s;
@@ -185,7 +186,7 @@ static int stale_staging(const struct storage *s, char ***v, size_t *n, struct c
         fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
             continue;
-        strv_push(v, n, xasprintf("%s/%s", dir, e->d_name));
+        strv_take(v, n, xasprintf("%s/%s", dir, e->d_name));
     }
     return 0;
 }
@@ -214,7 +215,7 @@ int storage_layer_leftovers(struct storage *s, char ***ret_paths, struct ctr_err
         if (r < 0)
             return -1;
         if (r == 0)
-            strv_push(&v, &n, xasprintf("%s/%s", dir, e->d_name));
+            strv_take(&v, &n, xasprintf("%s/%s", dir, e->d_name));
     }
     *ret_paths = steal_pointer(&v);
     return 0;
@@ -232,7 +233,7 @@ int storage_layers_unused(struct storage *s, char ***ret_diff_ids, struct ctr_er
     if (st == NULL)
         return -1;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        strv_push(&v, &n, col_dup(st, 0));
+        strv_take(&v, &n, col_dup(st, 0));
     if (rc != SQLITE_DONE)
         return storage_sqlite_error(err, s->db, "list unused layers");
     *ret_diff_ids = steal_pointer(&v);
@@ -355,7 +356,7 @@ static int load_lists(struct storage *s, struct storage_image *img, struct ctr_e
         *lists[i] = strv_new();
         sqlite3_bind_text(st, 1, img->id, -1, SQLITE_STATIC);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-            strv_push(lists[i], &n, col_dup(st, 0));
+            strv_take(lists[i], &n, col_dup(st, 0));
         if (rc != SQLITE_DONE)
             return storage_sqlite_error(err, s->db, "read image '%s'", img->id);
     }
@@ -452,7 +453,7 @@ static int find_ids(struct storage *s, const char *key, char ***ret, size_t *ret
     sqlite3_bind_text(st, 2, strspn(prefix, "0123456789abcdef") == strlen(prefix) ? prefix : "", -1,
                       SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        strv_push(&v, &n, col_dup(st, 0));
+        strv_take(&v, &n, col_dup(st, 0));
     if (rc != SQLITE_DONE)
         return storage_sqlite_error(err, s->db, "look up image '%s'", key);
     *ret = steal_pointer(&v);
@@ -536,7 +537,7 @@ int storage_image_containers(struct storage *s, const char *id, char ***ret_ids,
         return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        strv_push(&v, &n, col_dup(st, 0));
+        strv_take(&v, &n, col_dup(st, 0));
     if (rc != SQLITE_DONE)
         return storage_sqlite_error(err, s->db, "list containers of image '%s'", id);
     *ret_ids = steal_pointer(&v);

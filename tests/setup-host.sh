@@ -18,7 +18,7 @@ user=${CTR_TEST_USER:-ctrtest}
 # trips (rootless, vfs storage), fuse-overlayfs for the fallback when overlayfs is refused.
 packages="build-essential cmake pkg-config clang-format
     libarchive-dev libcurl4-openssl-dev libjansson-dev libseccomp-dev libcap-dev libsqlite3-dev libssl-dev
-    uidmap passt slirp4netns iproute2 util-linux
+    uidmap passt slirp4netns iproute2 util-linux procps
     bats jq curl sqlite3 python3 docker-registry skopeo busybox-static zstd ca-certificates
     apache2-utils podman fuse-overlayfs"
 

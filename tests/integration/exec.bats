@@ -14,19 +14,12 @@ setup_file() {
 }
 
 setup() {
-    export XDG_DATA_HOME="$BATS_TEST_TMPDIR/data"
-    export XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/run"
-    export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/config"
-    mkdir -m 0700 "$XDG_RUNTIME_DIR"
-    STORE="$XDG_DATA_HOME/ctr"
-    T=$BATS_TEST_TMPDIR
+    store_setup
     load_busybox
 }
 
 teardown() {
-    "$CTR" rm -af >/dev/null 2>&1 || true
-    # Files the containers' other users made belong to subordinate ids.
-    unshare -U --map-auto --map-root-user rm -rf "$T/data" 2>/dev/null || true
+    store_teardown
 }
 
 

@@ -144,3 +144,28 @@ wait_until() {
 	done
 }
 
+
+# store_setup: a private store for one test (XDG_DATA_HOME, XDG_RUNTIME_DIR and
+# XDG_CONFIG_HOME under BATS_TEST_TMPDIR); STORE is ctr's root in it, T the test's directory.
+store_setup() {
+	export XDG_DATA_HOME="$BATS_TEST_TMPDIR/data"
+	export XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/run"
+	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/config"
+	mkdir -m 0700 "$XDG_RUNTIME_DIR"
+	STORE="$XDG_DATA_HOME/ctr"
+	T=$BATS_TEST_TMPDIR
+}
+
+# store_teardown: kills what bg started and a failed test left running, removes every
+# container, then the store (files the containers' other users made belong to subordinate
+# ids, hence the user namespace).
+store_teardown() {
+	local pid
+	if [ -f "$BATS_TEST_TMPDIR/bg-pids" ]; then
+		while read -r pid; do
+			if fixture_is_ours "$pid" "$CTR"; then kill -9 "$pid" 2>/dev/null || true; fi
+		done <"$BATS_TEST_TMPDIR/bg-pids"
+	fi
+	"$CTR" rm -af >/dev/null 2>&1 || true
+	unshare -U --map-auto --map-root-user rm -rf "$BATS_TEST_TMPDIR/data" 2>/dev/null || true
+}

@@ -18,12 +18,8 @@ setup_file() {
 }
 
 setup() {
-    export XDG_DATA_HOME="$BATS_TEST_TMPDIR/data"
-    export XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/run"
-    export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/config"
-    mkdir -m 0700 "$XDG_RUNTIME_DIR"
+    store_setup
     "$CTR" load -q -i "$BATS_FILE_TMPDIR/busybox.tar" >/dev/null
-    T=$BATS_TEST_TMPDIR
 }
 
 teardown() {
@@ -31,8 +27,7 @@ teardown() {
     for pid in ${FOLLOWERS:-}; do
         kill "$pid" 2>/dev/null || true
     done
-    "$CTR" rm -af >/dev/null 2>&1 || true
-    unshare -U --map-auto --map-root-user rm -rf "$BATS_TEST_TMPDIR/data" 2>/dev/null || true
+    store_teardown
 }
 
 # Waits up to 20 s for container $1 to exit.

@@ -19,10 +19,7 @@ setup_file() {
 
 setup() {
     require_tool curl
-    export XDG_DATA_HOME="$BATS_TEST_TMPDIR/data"
-    export XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/run"
-    export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/config"
-    mkdir -m 0700 "$XDG_RUNTIME_DIR"
+    store_setup
     "$CTR" load -q -i "$BATS_FILE_TMPDIR/busybox.tar" >/dev/null
     HELPERS=()
     command -v pasta >/dev/null && HELPERS+=(pasta)
@@ -34,8 +31,7 @@ teardown() {
     if [ -f "$BATS_TEST_TMPDIR/server.pid" ]; then
         kill "$(cat "$BATS_TEST_TMPDIR/server.pid")" 2>/dev/null || true
     fi
-    "$CTR" rm -af >/dev/null 2>&1 || true
-    unshare -U --map-auto --map-root-user rm -rf "$BATS_TEST_TMPDIR/data" 2>/dev/null || true
+    store_teardown
 }
 
 # A free TCP (or, with "udp", UDP) port on 127.0.0.1.

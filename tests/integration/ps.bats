@@ -16,16 +16,12 @@ setup_file() {
 
 setup() {
     require_tool jq
-    export XDG_DATA_HOME="$BATS_TEST_TMPDIR/data"
-    export XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/run"
-    export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/config"
-    mkdir -m 0700 "$XDG_RUNTIME_DIR"
+    store_setup
     "$CTR" load -q -i "$BATS_FILE_TMPDIR/busybox.tar" >/dev/null
 }
 
 teardown() {
-    "$CTR" rm -af >/dev/null 2>&1 || true
-    unshare -U --map-auto --map-root-user rm -rf "$BATS_TEST_TMPDIR/data" 2>/dev/null || true
+    store_teardown
 }
 
 # The first line of `ctr ps` output matching NAME at its end.

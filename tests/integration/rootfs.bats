@@ -16,17 +16,12 @@ setup_file() {
 }
 
 setup() {
-    export XDG_DATA_HOME="$BATS_TEST_TMPDIR/data"
-    export XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/run"
-    export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/config"
-    mkdir -m 0700 "$XDG_RUNTIME_DIR"
-    STORE="$XDG_DATA_HOME/ctr"
+    store_setup
     "$CTR" load -q -i "$BATS_FILE_TMPDIR/layered.tar" >/dev/null
 }
 
 teardown() {
-    "$CTR" rm -af >/dev/null 2>&1 || true
-    unshare -U --map-auto --map-root-user rm -rf "$BATS_TEST_TMPDIR/data" 2>/dev/null || true
+    store_teardown
 }
 
 # What the layered image must look like inside, whatever mounted it.
