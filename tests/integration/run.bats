@@ -551,3 +551,30 @@ character special file 5,0 /dev/tty"
     [ "$status" -eq 0 ]
     expect_eq "$output" shm
 }
+
+@test "a user without subordinate ranges gets a single-id map and one warning" {
+    require_tool setpriv
+    local home="$T/noranges"
+    python3 "$BATS_TEST_DIRNAME/helpers/root-only-image.py" "$T/rootonly.tar"
+    : >"$T/empty"
+    mkdir -p "$home"
+    # uid 1000 of that namespace is another user for the test's own 0700 directories.
+    local d="$T"
+    while [ "$d" != "/" ] && [ -O "$d" ]; do chmod o+x "$d"; d=$(dirname "$d"); done
+    # In a user namespace of our own, empty /etc/subuid and /etc/subgid are bound over the
+    # real ones, and ctr runs as uid 1000 there: a user with no ranges at all.
+    run --separate-stderr unshare -U -m --map-auto --map-root-user sh -c '
+        mount --bind "$1/empty" /etc/subuid && mount --bind "$1/empty" /etc/subgid &&
+        mkdir -p "$2/data" "$2/run" && chown -R 1000:1000 "$2" && chmod 700 "$2/run" &&
+        exec setpriv --reuid=1000 --regid=1000 --clear-groups env HOME="$2" \
+            XDG_DATA_HOME="$2/data" XDG_RUNTIME_DIR="$2/run" sh -c "
+                \"\$0\" load -q -i \"\$1\" >/dev/null &&
+                \"\$0\" run --rm --network none rootonly sh -c \"id -u; cat /proc/self/uid_map\"
+            " "$3" "$4"' _ "$T" "$home" "$CTR" "$T/rootonly.tar"
+    [ "$status" -eq 0 ] || { echo "status $status: $output / $stderr" >&2; false; }
+    expect_eq "${lines[0]}" 0 "id -u inside"
+    expect_eq "$(echo ${lines[1]})" "0 1000 1" "the uid map"
+    expect_eq "${#lines[@]}" 2 "lines of output"
+    expect_eq "$stderr" "ctr: warning: you have no subordinate id ranges: the container gets only your own id, as root (see 'ctr info')"
+    unshare -U --map-auto --map-root-user rm -rf "$home"
+}
