@@ -2,6 +2,7 @@
 #ifndef CTR_CMD_CMD_H
 #define CTR_CMD_CMD_H
 
+#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -21,6 +22,42 @@ enum ctr_command_flags {
 };
 
 /*
+ * What a word completes to, for shell completion (cmd/complete.c): an option's argument or a
+ * command's operands.  Dynamic ones are answered from the store, read-only.
+ */
+enum cmd_complete {
+    CMD_COMPLETE_NONE,              /* free text: nothing is offered */
+    CMD_COMPLETE_FILE,              /* a path */
+    CMD_COMPLETE_DIR,               /* a directory */
+    CMD_COMPLETE_CONTAINER,         /* any container's name */
+    CMD_COMPLETE_CONTAINER_RUNNING, /* a running container's name */
+    CMD_COMPLETE_CONTAINER_STOPPED, /* a created or exited one: what start starts */
+    CMD_COMPLETE_IMAGE,             /* an image reference */
+    CMD_COMPLETE_SIGNAL,            /* SIGTERM, TERM, 15 */
+    CMD_COMPLETE_CAPABILITY,        /* CAP_NET_ADMIN */
+    CMD_COMPLETE_NETWORK,           /* a --network mode */
+    CMD_COMPLETE_FORMAT,            /* json, table, {{.Field}} of the command's output */
+    CMD_COMPLETE_COMMAND,           /* one of ctr's commands */
+    CMD_COMPLETE_VALUES,            /* the option's own `values` */
+};
+
+/*
+ * One option of a command.  A command's table of these is what it parses (cmd_getopt), what
+ * its --help prints, and what completion and the manual pages are made from.
+ */
+struct cmd_option {
+    const char *name;           /* the long name without "--"; NULL ends a table */
+    int short_name;             /* 'd' for -d, or 0 */
+    int has_arg;                /* no_argument, required_argument or optional_argument */
+    int val;                    /* what cmd_getopt() returns for it */
+    const char *arg;            /* the value's name in help ("N", "FILE"); NULL without one */
+    const char *help;           /* what it does; a '\n' continues on the next line */
+    enum cmd_complete complete; /* what its value completes to */
+    const char *values;         /* CMD_COMPLETE_VALUES: the candidates, space-separated */
+    const char *section;        /* when set, help prints this heading before the option */
+};
+
+/*
  * A subcommand.  `run` returns the process exit status (0..255, the container's status for
  * run-like commands), or -1 with *err set, which ctr reports in one line and exits 125.
  */
@@ -29,11 +66,21 @@ struct ctr_command {
     int (*run)(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
     unsigned flags;
     const char *summary;
+    const char *synopsis;             /* after "Usage: ctr ": "stop [OPTIONS] CONTAINER..." */
+    const char *description;          /* what --help prints under the synopsis */
+    const struct cmd_option *options; /* NULL-name terminated; may be NULL */
+    enum cmd_complete operand;        /* what the first operand completes to */
+    enum cmd_complete operands;       /* and the ones after it */
+    const struct ctr_command *const *subcommands; /* container, image: NULL-terminated */
+    const char *const *format_fields;             /* --format's {{.Field}} names */
 };
 
-/* The one table every command is dispatched from (and help, later completions, are made from). */
-extern const struct ctr_command ctr_commands[];
+/* The one table every command is dispatched from, and help, completion and man pages are made
+ * from. */
+extern const struct ctr_command *const ctr_commands[];
 const struct ctr_command *ctr_command_find(const char *name);
+/* ctr itself, for help and completion: the global options, ctr_commands as subcommands. */
+extern const struct ctr_command ctr_main;
 
 /* Opens the store on first use; only for commands flagged CMD_NEEDS_STORE. */
 struct storage *ctx_store(struct ctr_ctx *ctx, struct ctr_error **err);
@@ -85,8 +132,25 @@ int cmd_parse_uint(const char *cmd, const char *opt, const char *arg, unsigned m
  */
 char *cmd_registry_domain(const char *cmd, const char *arg, struct ctr_error **err);
 
-/* Prints `help` to stdout. */
-void cmd_print_help(const char *help);
+/*
+ * getopt_long over a command's option table: cmd_getopt_init() builds the arrays (options end
+ * at the first operand: "+"; a missing value is ':'), cmd_getopt() returns each option's `val`
+ * as getopt_long does.
+ */
+#define CMD_MAX_OPTIONS 96
+struct cmd_getopt {
+    struct option longopts[CMD_MAX_OPTIONS + 1];
+    char shortopts[3 * CMD_MAX_OPTIONS + 3];
+};
+void cmd_getopt_init(struct cmd_getopt *g, const struct cmd_option *options);
+int cmd_getopt(struct cmd_getopt *g, int argc, char **argv);
+
+/* Prints a command's --help, made from its table: usage, description and options. */
+void cmd_print_help(const struct ctr_command *cmd);
+/* Prints a hand-written help text (commands not yet made from their table). */
+void cmd_print_text(const char *help);
+/* The options part alone ("  -t, --time N   ..."), as help prints it. */
+void cmd_print_options(FILE *out, const struct cmd_option *options);
 
 /* Subcommand entry points. */
 int cmd_container(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
@@ -115,6 +179,34 @@ int cmd_stop(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 int cmd_tag(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_version(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_wait(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+
+/* Their table entries, each beside its command. */
+extern const struct ctr_command ctr_cmd_container;
+extern const struct ctr_command ctr_cmd_create;
+extern const struct ctr_command ctr_cmd_exec;
+extern const struct ctr_command ctr_cmd_help;
+extern const struct ctr_command ctr_cmd_image;
+extern const struct ctr_command ctr_cmd_images;
+extern const struct ctr_command ctr_cmd_info;
+extern const struct ctr_command ctr_cmd_inspect;
+extern const struct ctr_command ctr_cmd_kill;
+extern const struct ctr_command ctr_cmd_load;
+extern const struct ctr_command ctr_cmd_login;
+extern const struct ctr_command ctr_cmd_logout;
+extern const struct ctr_command ctr_cmd_logs;
+extern const struct ctr_command ctr_cmd_port;
+extern const struct ctr_command ctr_cmd_ps;
+extern const struct ctr_command ctr_cmd_pull;
+extern const struct ctr_command ctr_cmd_restart;
+extern const struct ctr_command ctr_cmd_rm;
+extern const struct ctr_command ctr_cmd_rmi;
+extern const struct ctr_command ctr_cmd_run;
+extern const struct ctr_command ctr_cmd_save;
+extern const struct ctr_command ctr_cmd_start;
+extern const struct ctr_command ctr_cmd_stop;
+extern const struct ctr_command ctr_cmd_tag;
+extern const struct ctr_command ctr_cmd_version;
+extern const struct ctr_command ctr_cmd_wait;
 
 /* Prints the version report (shared by `ctr version` and `ctr --version`). */
 int cmd_version_print(enum cmd_format format, struct ctr_error **err);

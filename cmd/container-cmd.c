@@ -69,7 +69,7 @@ static int container_prune(struct ctr_ctx *ctx, int argc, char **argv, struct ct
             force = 1;
             break;
         case 'h':
-            cmd_print_help(prune_usage);
+            cmd_print_text(prune_usage);
             return 0;
         default:
             return cmd_getopt_error("container prune", c, argv, err);
@@ -120,12 +120,12 @@ int cmd_container(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error *
     };
 
     if (argc < 2) {
-        cmd_print_help(usage);
+        cmd_print_text(usage);
         return CTR_EXIT_ERROR;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
-        cmd_print_help(usage);
+        cmd_print_text(usage);
         return 0;
     }
     for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
@@ -136,3 +136,11 @@ int cmd_container(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error *
     }
     return cmd_usage_error("container", err, "has no command '%s'", argv[1]);
 }
+
+const struct ctr_command ctr_cmd_container = {
+        .name = "container",
+        .run = cmd_container,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Manage containers (create, exec, inspect, kill, logs, ls, prune, rm, run, "
+                   "start, stop, wait)",
+};

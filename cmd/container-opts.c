@@ -1,63 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
 #include "container.h"
 #include "xalloc.h"
-
-const char container_opts_help[] =
-        "  -d, --detach             run in the background and print the container's id\n"
-        "  -e, --env KEY[=VALUE]    set an environment variable (KEY alone: from ours)\n"
-        "      --env-file FILE      read KEY=VALUE lines from FILE\n"
-        "      --entrypoint CMD     override the image's entrypoint (its Cmd is dropped)\n"
-        "  -i, --interactive        keep stdin open and pass it to the container\n"
-        "  -t, --tty                allocate a terminal for the container\n"
-        "  -w, --workdir DIR        working directory inside the container\n"
-        "  -u, --user USER[:GROUP]  user (name or id) in the container's /etc/passwd\n"
-        "  -h, --hostname NAME      the container's hostname (default: its short id)\n"
-        "      --name NAME          the container's name (default: a generated one)\n"
-        "  -v, --volume HOST:CTR[:ro|rw]  bind-mount a host path into the container\n"
-        "      --tmpfs PATH[:OPTS]  mount a tmpfs (default rw,noexec,nosuid,nodev)\n"
-        "  -l, --label KEY=VALUE    set a label\n"
-        "      --rm                 remove the container when it exits\n"
-        "      --init               run a small init as PID 1 that reaps zombies and\n"
-        "                           forwards signals\n"
-        "      --stop-signal SIG    signal that stops the container (default: the image's,\n"
-        "                           else SIGTERM)\n"
-        "      --stop-timeout N     seconds before 'ctr stop' kills it (default 10)\n"
-        "      --cidfile FILE       write the container's id to FILE\n"
-        "      --replace            remove a container with the same --name first\n"
-        "      --network MODE       pasta[:OPTIONS] (the default when installed),\n"
-        "                           slirp4netns[:OPTIONS], none (only lo), host,\n"
-        "                           ns:PATH or container:NAME (alias --net)\n"
-        "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|/udp]  publish a container port\n"
-        "  -P, --publish-all        publish the image's exposed ports on free host ports\n"
-        "      --dns IP             a nameserver for /etc/resolv.conf\n"
-        "      --dns-search DOMAIN  a search domain for /etc/resolv.conf\n"
-        "      --add-host NAME:IP   a line for /etc/hosts\n"
-        "      --no-hosts           leave the image's /etc/hosts alone\n"
-        "      --pull POLICY        missing (default), always or never\n"
-        "      --tls-verify[=BOOL]  verify the registry's TLS certificate when pulling\n"
-        "\n"
-        "Security (defaults: the eleven capabilities Podman grants, a seccomp allow-list,\n"
-        "no_new_privs, /proc and /sys paths without a namespace masked or read-only):\n"
-        "      --cap-add CAP        add a capability (NET_ADMIN, cap_net_admin, ALL)\n"
-        "      --cap-drop CAP       drop a capability (ALL drops every one)\n"
-        "      --privileged         all capabilities, no seccomp, no masks, the host's devices\n"
-        "                           (still confined by the user namespace)\n"
-        "      --security-opt OPT   seccomp=PROFILE.json, seccomp=unconfined,\n"
-        "                           no-new-privileges[=true|false], mask=PATH[:PATH...],\n"
-        "                           unmask=PATH[:PATH...]|ALL, apparmor=PROFILE, label=...\n"
-        "      --userns MODE        keep-id[:uid=U,gid=G] (your uid is the same inside) or nomap\n"
-        "      --uidmap C:H:N       map container uids C.. to ids H.. of your user namespace\n"
-        "      --gidmap C:H:N       the same for gids\n"
-        "      --read-only          make the root filesystem read-only (volumes stay writable)\n"
-        "      --read-only-tmpfs[=BOOL]  with --read-only, tmpfs on /tmp, /var/tmp, /run and\n"
-        "                           /dev/shm (default true)\n"
-        "      --help               print this help\n";
 
 enum {
     OPT_ENV_FILE = 256,
@@ -89,52 +37,109 @@ enum {
     OPT_NO_HOSTS,
 };
 
-static const struct option options[] = {
-        {"detach", no_argument, NULL, 'd'},
-        {"env", required_argument, NULL, 'e'},
-        {"env-file", required_argument, NULL, OPT_ENV_FILE},
-        {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
-        {"interactive", no_argument, NULL, 'i'},
-        {"tty", no_argument, NULL, 't'},
-        {"workdir", required_argument, NULL, 'w'},
-        {"user", required_argument, NULL, 'u'},
-        {"hostname", required_argument, NULL, 'h'},
-        {"name", required_argument, NULL, OPT_NAME},
-        {"volume", required_argument, NULL, 'v'},
-        {"tmpfs", required_argument, NULL, OPT_TMPFS},
-        {"label", required_argument, NULL, 'l'},
-        {"rm", no_argument, NULL, OPT_RM},
-        {"init", no_argument, NULL, OPT_INIT},
-        {"stop-signal", required_argument, NULL, OPT_STOP_SIGNAL},
-        {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
-        {"cidfile", required_argument, NULL, OPT_CIDFILE},
-        {"replace", no_argument, NULL, OPT_REPLACE},
-        {"network", required_argument, NULL, OPT_NETWORK},
-        {"net", required_argument, NULL, OPT_NETWORK},
-        {"pull", required_argument, NULL, OPT_PULL},
-        {"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
-        {"help", no_argument, NULL, OPT_HELP},
-        {"cap-add", required_argument, NULL, OPT_CAP_ADD},
-        {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
-        {"privileged", no_argument, NULL, OPT_PRIVILEGED},
-        {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
-        {"userns", required_argument, NULL, OPT_USERNS},
-        {"uidmap", required_argument, NULL, OPT_UIDMAP},
-        {"gidmap", required_argument, NULL, OPT_GIDMAP},
-        {"read-only", no_argument, NULL, OPT_READ_ONLY},
-        {"read-only-tmpfs", optional_argument, NULL, OPT_READ_ONLY_TMPFS},
-        {"publish", required_argument, NULL, 'p'},
-        {"publish-all", no_argument, NULL, 'P'},
-        {"dns", required_argument, NULL, OPT_DNS},
-        {"dns-search", required_argument, NULL, OPT_DNS_SEARCH},
-        {"add-host", required_argument, NULL, OPT_ADD_HOST},
-        {"no-hosts", no_argument, NULL, OPT_NO_HOSTS},
-        {NULL, 0, NULL, 0},
+const struct cmd_option container_options[] = {
+        {"detach", 'd', no_argument, 'd', NULL,
+         "run in the background and print the container's id", CMD_COMPLETE_NONE, NULL, NULL},
+        {"env", 'e', required_argument, 'e', "KEY[=VALUE]",
+         "set an environment variable (KEY alone: from ours)", CMD_COMPLETE_NONE, NULL, NULL},
+        {"env-file", 0, required_argument, OPT_ENV_FILE, "FILE", "read KEY=VALUE lines from FILE",
+         CMD_COMPLETE_FILE, NULL, NULL},
+        {"entrypoint", 0, required_argument, OPT_ENTRYPOINT, "CMD",
+         "override the image's entrypoint (its Cmd is dropped)", CMD_COMPLETE_NONE, NULL, NULL},
+        {"interactive", 'i', no_argument, 'i', NULL, "keep stdin open and pass it to the container",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"tty", 't', no_argument, 't', NULL, "allocate a terminal for the container",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"workdir", 'w', required_argument, 'w', "DIR", "working directory inside the container",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"user", 'u', required_argument, 'u', "USER[:GROUP]",
+         "user (name or id) in the container's /etc/passwd", CMD_COMPLETE_NONE, NULL, NULL},
+        {"hostname", 'h', required_argument, 'h', "NAME",
+         "the container's hostname (default: its short id)", CMD_COMPLETE_NONE, NULL, NULL},
+        {"name", 0, required_argument, OPT_NAME, "NAME",
+         "the container's name (default: a generated one)", CMD_COMPLETE_NONE, NULL, NULL},
+        {"volume", 'v', required_argument, 'v', "HOST:CTR[:ro|rw]",
+         "bind-mount a host path into the container", CMD_COMPLETE_FILE, NULL, NULL},
+        {"tmpfs", 0, required_argument, OPT_TMPFS, "PATH[:OPTS]",
+         "mount a tmpfs (default rw,noexec,nosuid,nodev)", CMD_COMPLETE_NONE, NULL, NULL},
+        {"label", 'l', required_argument, 'l', "KEY=VALUE", "set a label", CMD_COMPLETE_NONE, NULL,
+         NULL},
+        {"rm", 0, no_argument, OPT_RM, NULL, "remove the container when it exits",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"init", 0, no_argument, OPT_INIT, NULL,
+         "run a small init as PID 1 that reaps zombies and\nforwards signals", CMD_COMPLETE_NONE,
+         NULL, NULL},
+        {"stop-signal", 0, required_argument, OPT_STOP_SIGNAL, "SIG",
+         "signal that stops the container (default: the image's,\nelse SIGTERM)",
+         CMD_COMPLETE_SIGNAL, NULL, NULL},
+        {"stop-timeout", 0, required_argument, OPT_STOP_TIMEOUT, "N",
+         "seconds before 'ctr stop' kills it (default 10)", CMD_COMPLETE_NONE, NULL, NULL},
+        {"cidfile", 0, required_argument, OPT_CIDFILE, "FILE", "write the container's id to FILE",
+         CMD_COMPLETE_FILE, NULL, NULL},
+        {"replace", 0, no_argument, OPT_REPLACE, NULL,
+         "remove a container with the same --name first", CMD_COMPLETE_NONE, NULL, NULL},
+        {"network", 0, required_argument, OPT_NETWORK, "MODE",
+         "pasta[:OPTIONS] (the default when installed),\nslirp4netns[:OPTIONS], none (only lo), "
+         "host,\nns:PATH or container:NAME",
+         CMD_COMPLETE_NETWORK, NULL, NULL},
+        {"net", 0, required_argument, OPT_NETWORK, "MODE", "the same as --network",
+         CMD_COMPLETE_NETWORK, NULL, NULL},
+        {"publish", 'p', required_argument, 'p', "[IP:][HOSTPORT:]PORT[/tcp|/udp]",
+         "publish a container port", CMD_COMPLETE_NONE, NULL, NULL},
+        {"publish-all", 'P', no_argument, 'P', NULL,
+         "publish the image's exposed ports on free host ports", CMD_COMPLETE_NONE, NULL, NULL},
+        {"dns", 0, required_argument, OPT_DNS, "IP", "a nameserver for /etc/resolv.conf",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"dns-search", 0, required_argument, OPT_DNS_SEARCH, "DOMAIN",
+         "a search domain for /etc/resolv.conf", CMD_COMPLETE_NONE, NULL, NULL},
+        {"add-host", 0, required_argument, OPT_ADD_HOST, "NAME:IP", "a line for /etc/hosts",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"no-hosts", 0, no_argument, OPT_NO_HOSTS, NULL, "leave the image's /etc/hosts alone",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"pull", 0, required_argument, OPT_PULL, "POLICY", "missing (default), always or never",
+         CMD_COMPLETE_VALUES, "missing always never", NULL},
+        {"tls-verify", 0, optional_argument, OPT_TLS_VERIFY, "BOOL",
+         "verify the registry's TLS certificate when pulling", CMD_COMPLETE_VALUES, "true false",
+         NULL},
+        {"cap-add", 0, required_argument, OPT_CAP_ADD, "CAP",
+         "add a capability (NET_ADMIN, cap_net_admin, ALL)", CMD_COMPLETE_CAPABILITY, NULL,
+         "Security (defaults: the eleven capabilities Podman grants, a seccomp "
+         "allow-list,\nno_new_privs, /proc and /sys paths without a namespace masked or "
+         "read-only):"},
+        {"cap-drop", 0, required_argument, OPT_CAP_DROP, "CAP",
+         "drop a capability (ALL drops every one)", CMD_COMPLETE_CAPABILITY, NULL, NULL},
+        {"privileged", 0, no_argument, OPT_PRIVILEGED, NULL,
+         "all capabilities, no seccomp, no masks, the host's devices\n(still confined by the user "
+         "namespace)",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"security-opt", 0, required_argument, OPT_SECURITY_OPT, "OPT",
+         "seccomp=PROFILE.json, seccomp=unconfined,\nno-new-privileges[=true|false], "
+         "mask=PATH[:PATH...],\nunmask=PATH[:PATH...]|ALL, apparmor=PROFILE, label=...",
+         CMD_COMPLETE_VALUES,
+         "seccomp= seccomp=unconfined no-new-privileges no-new-privileges=false mask= unmask= "
+         "unmask=ALL apparmor= label=",
+         NULL},
+        {"userns", 0, required_argument, OPT_USERNS, "MODE",
+         "keep-id[:uid=U,gid=G] (your uid is the same inside) or nomap", CMD_COMPLETE_VALUES,
+         "keep-id nomap", NULL},
+        {"uidmap", 0, required_argument, OPT_UIDMAP, "C:H:N",
+         "map container uids C.. to ids H.. of your user namespace", CMD_COMPLETE_NONE, NULL, NULL},
+        {"gidmap", 0, required_argument, OPT_GIDMAP, "C:H:N", "the same for gids",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"read-only", 0, no_argument, OPT_READ_ONLY, NULL,
+         "make the root filesystem read-only (volumes stay writable)", CMD_COMPLETE_NONE, NULL,
+         NULL},
+        {"read-only-tmpfs", 0, optional_argument, OPT_READ_ONLY_TMPFS, "BOOL",
+         "with --read-only, tmpfs on /tmp, /var/tmp, /run and\n/dev/shm (default true)",
+         CMD_COMPLETE_VALUES, "true false", NULL},
+        {"help", 0, no_argument, OPT_HELP, NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
 };
 
 int container_opts_parse(const char *cmd, int argc, char **argv, struct container_opts *o,
                          int *ret_help, struct ctr_error **err)
 {
+    struct cmd_getopt g;
     unsigned timeout;
     int c;
 
@@ -143,9 +148,9 @@ int container_opts_parse(const char *cmd, int argc, char **argv, struct containe
     o->tls_verify = -1;
     o->pull = "missing";
     o->read_only_tmpfs = -1;
-    opterr = 0;
     /* '+': options end at the image; what follows is the container's command. */
-    while ((c = getopt_long(argc, argv, "+:de:itw:u:h:v:l:p:P", options, NULL)) != -1) {
+    cmd_getopt_init(&g, container_options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'd':
             o->detach = 1;

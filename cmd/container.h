@@ -65,8 +65,8 @@ struct container_opts {
 int container_opts_parse(const char *cmd, int argc, char **argv, struct container_opts *o,
                          int *ret_help, struct ctr_error **err);
 void container_opts_clear(struct container_opts *o);
-/* The option lines of create/run --help. */
-extern const char container_opts_help[];
+/* The options of run and create. */
+extern const struct cmd_option container_options[];
 
 /*
  * Creates the container: the image (pulled when missing, as --pull says), the spec from the

@@ -4,14 +4,6 @@
 
 #include "container.h"
 
-static const char usage_head[] =
-        "Usage: ctr create [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
-        "\n"
-        "Create a container from IMAGE without starting it, and print its id; 'ctr start'\n"
-        "starts it.  -d is accepted and ignored.\n"
-        "\n"
-        "Options:\n";
-
 int cmd_create(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
     struct container_opts o = {0};
@@ -20,8 +12,7 @@ int cmd_create(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **er
 
     r = container_opts_parse("create", argc, argv, &o, &help, err);
     if (r == 0 && help) {
-        fputs(usage_head, stdout);
-        fputs(container_opts_help, stdout);
+        cmd_print_help(&ctr_cmd_create);
     } else if (r == 0 && optind >= argc) {
         r = cmd_usage_error("create", err, "needs an image to create a container from");
     } else if (r == 0) {
@@ -33,3 +24,16 @@ int cmd_create(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **er
     container_opts_clear(&o);
     return r;
 }
+
+const struct ctr_command ctr_cmd_create = {
+        .name = "create",
+        .run = cmd_create,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Create a container without starting it",
+        .synopsis = "create [OPTIONS] IMAGE [COMMAND [ARG...]]",
+        .description = "Create a container from IMAGE without starting it, and print its id; 'ctr "
+                       "start'\nstarts it.  -d is accepted and ignored.\n",
+        .options = container_options,
+        .operand = CMD_COMPLETE_IMAGE,
+        .operands = CMD_COMPLETE_FILE,
+};

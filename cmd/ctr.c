@@ -21,68 +21,63 @@
  * Every command ctr has, in the order `ctr --help` lists them.  Only commands that work are
  * here; help, completions and man pages are made from this table so they cannot drift.
  */
-const struct ctr_command ctr_commands[] = {
-        {"container", cmd_container, CMD_NEEDS_STORE,
-         "Manage containers (create, exec, inspect, kill, logs, ls, prune, rm, run, start, stop, "
-         "wait)"},
-        {"create", cmd_create, CMD_NEEDS_STORE, "Create a container without starting it"},
-        {"exec", cmd_exec, CMD_NEEDS_STORE, "Run a command in a running container"},
-        {"help", cmd_help, 0, "Show help for ctr or one of its commands"},
-        {"image", cmd_image, CMD_NEEDS_STORE, "Manage images (inspect, ls, prune, pull, rm, tag)"},
-        {"images", cmd_images, CMD_NEEDS_STORE, "List images"},
-        {"info", cmd_info, CMD_NEEDS_STORE,
-         "Show what this host and user can run, and what to fix"},
-        {"inspect", cmd_inspect, CMD_NEEDS_STORE, "Show containers' configuration and state"},
-        {"kill", cmd_kill, CMD_NEEDS_STORE, "Send a signal to running containers"},
-        {"load", cmd_load, CMD_NEEDS_STORE, "Load images from a docker-archive or an OCI archive"},
-        {"login", cmd_login, 0, "Log in to a registry and store the credentials"},
-        {"logout", cmd_logout, 0, "Remove the credentials stored for a registry"},
-        {"logs", cmd_logs, CMD_NEEDS_STORE, "Show the output of a container"},
-        {"port", cmd_port, CMD_NEEDS_STORE, "List a container's published ports"},
-        {"ps", cmd_ps, CMD_NEEDS_STORE, "List containers"},
-        {"pull", cmd_pull, CMD_NEEDS_STORE, "Pull images from a registry"},
-        {"restart", cmd_restart, CMD_NEEDS_STORE, "Stop containers and start them again"},
-        {"rm", cmd_rm, CMD_NEEDS_STORE, "Remove containers"},
-        {"rmi", cmd_rmi, CMD_NEEDS_STORE, "Remove images"},
-        {"run", cmd_run, CMD_NEEDS_STORE, "Create a container from an image and start it"},
-        {"save", cmd_save, CMD_NEEDS_STORE, "Save images to a docker-archive or an OCI archive"},
-        {"start", cmd_start, CMD_NEEDS_STORE, "Start created or exited containers"},
-        {"stop", cmd_stop, CMD_NEEDS_STORE, "Stop running containers"},
-        {"tag", cmd_tag, CMD_NEEDS_STORE, "Give an image another name"},
-        {"version", cmd_version, 0, "Show the version of ctr and its libraries"},
-        {"wait", cmd_wait, CMD_NEEDS_STORE, "Wait for containers to exit and print their codes"},
-        {NULL, NULL, 0, NULL},
+const struct ctr_command *const ctr_commands[] = {
+        &ctr_cmd_container, &ctr_cmd_create, &ctr_cmd_exec,  &ctr_cmd_help,
+        &ctr_cmd_image,     &ctr_cmd_images, &ctr_cmd_info,  &ctr_cmd_inspect,
+        &ctr_cmd_kill,      &ctr_cmd_load,   &ctr_cmd_login, &ctr_cmd_logout,
+        &ctr_cmd_logs,      &ctr_cmd_port,   &ctr_cmd_ps,    &ctr_cmd_pull,
+        &ctr_cmd_restart,   &ctr_cmd_rm,     &ctr_cmd_rmi,   &ctr_cmd_run,
+        &ctr_cmd_save,      &ctr_cmd_start,  &ctr_cmd_stop,  &ctr_cmd_tag,
+        &ctr_cmd_version,   &ctr_cmd_wait,   NULL,
 };
 
-static const char main_usage[] =
-        "Usage: ctr [OPTIONS] COMMAND [ARG...]\n"
-        "\n"
-        "A daemonless, rootless container manager.\n"
-        "\n"
-        "Options:\n"
-        "  --root DIR         storage root (default $XDG_DATA_HOME/ctr, else\n"
-        "                     ~/.local/share/ctr; /var/lib/ctr for root)\n"
-        "  --runroot DIR      runtime directory (default $XDG_RUNTIME_DIR/ctr, else\n"
-        "                     /tmp/ctr-run-UID; /run/ctr for root)\n"
-        "  --log-level LEVEL  error, warn, info, debug or trace (default warn)\n"
-        "  -v, --version      print the version of ctr and its libraries\n"
-        "  -h, --help         print this help\n";
+enum {
+    OPT_ROOT = 256,
+    OPT_RUNROOT,
+    OPT_LOG_LEVEL,
+};
+
+static const struct cmd_option global_options[] = {
+        {"root", 0, required_argument, OPT_ROOT, "DIR",
+         "storage root (default $XDG_DATA_HOME/ctr, else\n~/.local/share/ctr; /var/lib/ctr for "
+         "root)",
+         CMD_COMPLETE_DIR, NULL, NULL},
+        {"runroot", 0, required_argument, OPT_RUNROOT, "DIR",
+         "runtime directory (default $XDG_RUNTIME_DIR/ctr, else\n/tmp/ctr-run-UID; /run/ctr for "
+         "root)",
+         CMD_COMPLETE_DIR, NULL, NULL},
+        {"log-level", 0, required_argument, OPT_LOG_LEVEL, "LEVEL",
+         "error, warn, info, debug or trace (default warn)", CMD_COMPLETE_VALUES,
+         "error warn info debug trace", NULL},
+        {"version", 'v', no_argument, 'v', NULL, "print the version of ctr and its libraries",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
+
+/* ctr itself: its global options, and every command as a subcommand. */
+const struct ctr_command ctr_main = {
+        .name = "ctr",
+        .summary = "A daemonless, rootless container manager",
+        .synopsis = "[OPTIONS] COMMAND [ARG...]",
+        .description = "A daemonless, rootless container manager.\n",
+        .options = global_options,
+        .operand = CMD_COMPLETE_COMMAND,
+        .subcommands = ctr_commands,
+};
 
 const struct ctr_command *ctr_command_find(const char *name)
 {
-    for (const struct ctr_command *c = ctr_commands; c->name != NULL; c++) {
-        if (strcmp(c->name, name) == 0)
-            return c;
+    for (const struct ctr_command *const *c = ctr_commands; *c != NULL; c++) {
+        if (strcmp((*c)->name, name) == 0)
+            return *c;
     }
     return NULL;
 }
 
 static void print_main_help(void)
 {
-    fputs(main_usage, stdout);
-    fputs("\nCommands:\n", stdout);
-    for (const struct ctr_command *c = ctr_commands; c->name != NULL; c++)
-        printf("  %-12s %s\n", c->name, c->summary);
+    cmd_print_help(&ctr_main);
     fputs("\nRun 'ctr COMMAND --help' for more about a command.\n", stdout);
 }
 
@@ -100,7 +95,7 @@ int cmd_help(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     c = ctr_command_find(argv[1]);
     if (c == NULL)
         return ctr_error_set(err, EINVAL, "unknown command '%s': see 'ctr --help'", argv[1]);
-    if (c->run == cmd_help) {
+    if (c == &ctr_cmd_help) {
         print_main_help();
         return 0;
     }
@@ -111,6 +106,15 @@ int cmd_help(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     optind = 0;
     return c->run(ctx, 2, sub_argv, err);
 }
+
+const struct ctr_command ctr_cmd_help = {
+        .name = "help",
+        .run = cmd_help,
+        .summary = "Show help for ctr or one of its commands",
+        .synopsis = "help [COMMAND]",
+        .description = "Show the help of ctr, or of COMMAND (the same as 'ctr COMMAND --help').\n",
+        .operand = CMD_COMPLETE_COMMAND,
+};
 
 int ctx_paths(struct ctr_ctx *ctx, struct storage_paths *ret, struct ctr_error **err)
 {
@@ -170,31 +174,17 @@ static char *absolute_path(const char *opt, const char *arg, struct ctr_error **
     return xasprintf("%s/%s", cwd, arg);
 }
 
-enum {
-    OPT_ROOT = 256,
-    OPT_RUNROOT,
-    OPT_LOG_LEVEL,
-};
-
-static const struct option global_options[] = {
-        {"root", required_argument, NULL, OPT_ROOT},
-        {"runroot", required_argument, NULL, OPT_RUNROOT},
-        {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-        {"version", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-};
-
 /* Returns the index of the command word, 0 when ctr should exit with *exit_now. */
 static int parse_global(struct ctr_ctx *ctx, int argc, char **argv, char **owned, int *exit_now,
                         struct ctr_error **err)
 {
+    struct cmd_getopt g;
     int c;
     enum ctr_log_level level;
 
-    opterr = 0;
     /* '+': stop at the command word, its options are its own. */
-    while ((c = getopt_long(argc, argv, "+:hv", global_options, NULL)) != -1) {
+    cmd_getopt_init(&g, global_options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case OPT_ROOT:
             free(owned[0]);

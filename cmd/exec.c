@@ -81,7 +81,7 @@ int cmd_exec(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
             workdir = optarg;
             break;
         case 'h':
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 0;
         default:
             return cmd_getopt_error("exec", c, argv, err);
@@ -144,3 +144,10 @@ out:
     storage_container_clear(&ct);
     return status;
 }
+
+const struct ctr_command ctr_cmd_exec = {
+        .name = "exec",
+        .run = cmd_exec,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Run a command in a running container",
+};

@@ -82,7 +82,7 @@ static int image_inspect(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_
 
     while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
         if (c == 'h') {
-            cmd_print_help(inspect_usage);
+            cmd_print_text(inspect_usage);
             return 0;
         }
         return cmd_getopt_error("image inspect", c, argv, err);
@@ -138,7 +138,7 @@ static int image_prune(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_er
             all = 1;
             break;
         case 'h':
-            cmd_print_help(prune_usage);
+            cmd_print_text(prune_usage);
             return 0;
         default:
             return cmd_getopt_error("image prune", c, argv, err);
@@ -180,12 +180,12 @@ int cmd_image(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err
     };
 
     if (argc < 2) {
-        cmd_print_help(usage);
+        cmd_print_text(usage);
         return CTR_EXIT_ERROR;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
-        cmd_print_help(usage);
+        cmd_print_text(usage);
         return 0;
     }
     for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
@@ -196,3 +196,10 @@ int cmd_image(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err
     }
     return cmd_usage_error("image", err, "has no command '%s'", argv[1]);
 }
+
+const struct ctr_command ctr_cmd_image = {
+        .name = "image",
+        .run = cmd_image,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Manage images (inspect, ls, prune, pull, rm, tag)",
+};

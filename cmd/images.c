@@ -161,7 +161,7 @@ int cmd_images(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **er
                 goto out;
             break;
         case 'h':
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             status = 0;
             goto out;
         default:
@@ -238,3 +238,10 @@ out:
     storage_image_list_free(list, n);
     return status;
 }
+
+const struct ctr_command ctr_cmd_images = {
+        .name = "images",
+        .run = cmd_images,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "List images",
+};

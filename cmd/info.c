@@ -350,7 +350,7 @@ int cmd_info(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
                 return -1;
             break;
         case 'h':
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 0;
         default:
             return cmd_getopt_error("info", c, argv, err);
@@ -372,3 +372,10 @@ int cmd_info(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     }
     return 0;
 }
+
+const struct ctr_command ctr_cmd_info = {
+        .name = "info",
+        .run = cmd_info,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Show what this host and user can run, and what to fix",
+};

@@ -216,7 +216,7 @@ int cmd_inspect(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **e
             format = optarg;
             break;
         case 'h':
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 0;
         default:
             return cmd_getopt_error("inspect", c, argv, err);
@@ -258,3 +258,10 @@ int cmd_inspect(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **e
     ctr_template_free(tmpl);
     return r;
 }
+
+const struct ctr_command ctr_cmd_inspect = {
+        .name = "inspect",
+        .run = cmd_inspect,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Show containers' configuration and state",
+};

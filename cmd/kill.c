@@ -33,7 +33,7 @@ int cmd_kill(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
                 return ctr_error_wrap(err, "kill --signal");
             break;
         case 'h':
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 0;
         default:
             return cmd_getopt_error("kill", c, argv, err);
@@ -59,3 +59,10 @@ int cmd_kill(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     }
     return r;
 }
+
+const struct ctr_command ctr_cmd_kill = {
+        .name = "kill",
+        .run = cmd_kill,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Send a signal to running containers",
+};

@@ -100,7 +100,7 @@ int cmd_load(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
             prog.quiet = 1;
             break;
         case 'h':
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 0;
         default:
             return cmd_getopt_error("load", c, argv, err);
@@ -127,3 +127,10 @@ int cmd_load(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
         printf("Loaded image: %s\n", *n);
     return 0;
 }
+
+const struct ctr_command ctr_cmd_load = {
+        .name = "load",
+        .run = cmd_load,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Load images from a docker-archive or an OCI archive",
+};

@@ -162,7 +162,7 @@ static int parse(int argc, char **argv, struct login_opts *o, struct ctr_error *
             o->get_login = 1;
             break;
         case 'h':
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 1;
         default:
             return cmd_getopt_error("login", c, argv, err);
@@ -264,3 +264,10 @@ int cmd_login(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err
     free(o.domain);
     return rc < 0 ? -1 : 0;
 }
+
+const struct ctr_command ctr_cmd_login = {
+        .name = "login",
+        .run = cmd_login,
+        .flags = 0,
+        .summary = "Log in to a registry and store the credentials",
+};

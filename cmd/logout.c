@@ -46,7 +46,7 @@ int cmd_logout(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **er
             authfile = optarg;
             break;
         case 'h':
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 0;
         default:
             return cmd_getopt_error("logout", c, argv, err);
@@ -72,3 +72,10 @@ int cmd_logout(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **er
     printf("Removed login credentials for %s\n", domain);
     return 0;
 }
+
+const struct ctr_command ctr_cmd_logout = {
+        .name = "logout",
+        .run = cmd_logout,
+        .flags = 0,
+        .summary = "Remove the credentials stored for a registry",
+};

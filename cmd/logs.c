@@ -585,7 +585,7 @@ int cmd_logs(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
                 return -1;
             break;
         case 'h':
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 0;
         default:
             return cmd_getopt_error("logs", c, argv, err);
@@ -622,3 +622,10 @@ out:
     storage_container_clear(&ct);
     return r;
 }
+
+const struct ctr_command ctr_cmd_logs = {
+        .name = "logs",
+        .run = cmd_logs,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Show the output of a container",
+};

@@ -32,7 +32,7 @@ int cmd_port(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 
     while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
         if (c == 'h') {
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 0;
         }
         return cmd_getopt_error("port", c, argv, err);
@@ -77,3 +77,10 @@ out:
     storage_container_clear(&ct);
     return r;
 }
+
+const struct ctr_command ctr_cmd_port = {
+        .name = "port",
+        .run = cmd_port,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "List a container's published ports",
+};

@@ -636,7 +636,7 @@ int cmd_ps(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     if (parse_args(argc, argv, &o, &help, err) < 0)
         goto out;
     if (help) {
-        cmd_print_help(usage);
+        cmd_print_text(usage);
         status = 0;
         goto out;
     }
@@ -725,3 +725,10 @@ out:
     filters_clear(&o.f);
     return status;
 }
+
+const struct ctr_command ctr_cmd_ps = {
+        .name = "ps",
+        .run = cmd_ps,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "List containers",
+};

@@ -210,7 +210,7 @@ int cmd_pull(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
                 return cmd_usage_error("pull", err, "--jobs must be at least 1");
             break;
         case 'h':
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 0;
         default:
             return cmd_getopt_error("pull", c, argv, err);
@@ -244,3 +244,10 @@ int cmd_pull(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     progress_clear(&prog);
     return status;
 }
+
+const struct ctr_command ctr_cmd_pull = {
+        .name = "pull",
+        .run = cmd_pull,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Pull images from a registry",
+};

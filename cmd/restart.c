@@ -34,7 +34,7 @@ int cmd_restart(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **e
             timeout = (int)t;
             break;
         case 'h':
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 0;
         default:
             return cmd_getopt_error("restart", c, argv, err);
@@ -59,3 +59,10 @@ int cmd_restart(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **e
     }
     return r;
 }
+
+const struct ctr_command ctr_cmd_restart = {
+        .name = "restart",
+        .run = cmd_restart,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Stop containers and start them again",
+};

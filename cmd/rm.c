@@ -55,7 +55,7 @@ int cmd_rm(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
         case 'v':
             break;
         case 'h':
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 0;
         default:
             return cmd_getopt_error("rm", c, argv, err);
@@ -110,3 +110,10 @@ int cmd_rm(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     }
     return 0;
 }
+
+const struct ctr_command ctr_cmd_rm = {
+        .name = "rm",
+        .run = cmd_rm,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Remove containers",
+};

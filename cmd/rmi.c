@@ -112,7 +112,7 @@ int cmd_rmi(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
             force = 1;
             break;
         case 'h':
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 0;
         default:
             return cmd_getopt_error("rmi", c, argv, err);
@@ -148,3 +148,10 @@ int cmd_rmi(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     image_store_ns_clear(&ns);
     return status;
 }
+
+const struct ctr_command ctr_cmd_rmi = {
+        .name = "rmi",
+        .run = cmd_rmi,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Remove images",
+};

@@ -7,16 +7,6 @@
 #include "cleanup.h"
 #include "container.h"
 
-static const char usage_head[] =
-        "Usage: ctr run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
-        "\n"
-        "Create a container from IMAGE and start it.  In the foreground ctr passes the\n"
-        "container its stdout and stderr (and stdin with -i), forwards signals to it and\n"
-        "exits with its status; 125 is ctr's own error, 126 a command that cannot be\n"
-        "invoked, 127 one that does not exist.  With -d a monitor process watches it.\n"
-        "\n"
-        "Options:\n";
-
 /*
  * A container that failed to start is removed again: a failed `ctr run` leaves nothing,
  * and says whether the command was missing (127), could not be invoked (126) or setup failed.
@@ -46,8 +36,7 @@ int cmd_run(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
         return -1;
     }
     if (help) {
-        fputs(usage_head, stdout);
-        fputs(container_opts_help, stdout);
+        cmd_print_help(&ctr_cmd_run);
         container_opts_clear(&o);
         return 0;
     }
@@ -69,3 +58,19 @@ int cmd_run(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     container_opts_clear(&o);
     return status;
 }
+
+const struct ctr_command ctr_cmd_run = {
+        .name = "run",
+        .run = cmd_run,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Create a container from an image and start it",
+        .synopsis = "run [OPTIONS] IMAGE [COMMAND [ARG...]]",
+        .description = "Create a container from IMAGE and start it.  In the foreground ctr passes "
+                       "the\ncontainer its stdout and stderr (and stdin with -i), forwards signals "
+                       "to it and\nexits with its status; 125 is ctr's own error, 126 a command "
+                       "that cannot be\ninvoked, 127 one that does not exist.  With -d a monitor "
+                       "process watches it.\n",
+        .options = container_options,
+        .operand = CMD_COMPLETE_IMAGE,
+        .operands = CMD_COMPLETE_FILE,
+};

@@ -68,7 +68,7 @@ int cmd_save(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
         case 'q':
             break;
         case 'h':
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 0;
         default:
             return cmd_getopt_error("save", c, argv, err);
@@ -114,3 +114,10 @@ out:
     free(items);
     return status;
 }
+
+const struct ctr_command ctr_cmd_save = {
+        .name = "save",
+        .run = cmd_save,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Save images to a docker-archive or an OCI archive",
+};

@@ -35,7 +35,7 @@ int cmd_start(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err
             interactive = 1;
             break;
         case 'h':
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 0;
         default:
             return cmd_getopt_error("start", c, argv, err);
@@ -79,3 +79,10 @@ int cmd_start(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err
     }
     return status;
 }
+
+const struct ctr_command ctr_cmd_start = {
+        .name = "start",
+        .run = cmd_start,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Start created or exited containers",
+};

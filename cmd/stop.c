@@ -1,38 +1,31 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "container.h"
 
-static const char usage[] =
-        "Usage: ctr stop [OPTIONS] CONTAINER...\n"
-        "\n"
-        "Stop running containers: their stop signal (--stop-signal, default SIGTERM), then\n"
-        "SIGKILL when they are still running after the timeout.  Stopping a container that\n"
-        "is not running is not an error.\n"
-        "\n"
-        "Options:\n"
-        "  -t, --time N   seconds to wait before killing (default: the container's\n"
-        "                 --stop-timeout, 10 unless set)\n"
-        "  -a, --all      stop every running container\n"
-        "  -h, --help     print this help\n";
+static const struct cmd_option options[] = {
+        {"time", 't', required_argument, 't', "N",
+         "seconds to wait before killing (default: the container's\n--stop-timeout, 10 unless set)",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"timeout", 0, required_argument, 't', "N", "the same as --time", CMD_COMPLETE_NONE, NULL,
+         NULL},
+        {"all", 'a', no_argument, 'a', NULL, "stop every running container", CMD_COMPLETE_NONE,
+         NULL, NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
 int cmd_stop(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct option options[] = {
-            {"time", required_argument, NULL, 't'},
-            {"timeout", required_argument, NULL, 't'},
-            {"all", no_argument, NULL, 'a'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     struct storage_container *list = NULL;
     struct storage *s;
     size_t n = 0;
     unsigned t;
     int c, timeout = -1, all = 0, r = 0;
 
-    while ((c = getopt_long(argc, argv, "+:t:ah", options, NULL)) != -1) {
+    cmd_getopt_init(&g, options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 't':
             if (cmd_parse_uint("stop", "--time", optarg, 86400 * 365, &t, err) < 0)
@@ -43,7 +36,7 @@ int cmd_stop(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
             all = 1;
             break;
         case 'h':
-            cmd_print_help(usage);
+            cmd_print_help(&ctr_cmd_stop);
             return 0;
         default:
             return cmd_getopt_error("stop", c, argv, err);
@@ -81,3 +74,18 @@ int cmd_stop(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     }
     return r;
 }
+
+const struct ctr_command ctr_cmd_stop = {
+        .name = "stop",
+        .run = cmd_stop,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Stop running containers",
+        .synopsis = "stop [OPTIONS] CONTAINER...",
+        .description =
+                "Stop running containers: their stop signal (--stop-signal, default SIGTERM), "
+                "then\nSIGKILL when they are still running after the timeout.  Stopping a "
+                "container that\nis not running is not an error.\n",
+        .options = options,
+        .operand = CMD_COMPLETE_CONTAINER_RUNNING,
+        .operands = CMD_COMPLETE_CONTAINER_RUNNING,
+};

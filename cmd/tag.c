@@ -29,7 +29,7 @@ int cmd_tag(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 
     while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
         if (c == 'h') {
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 0;
         }
         return cmd_getopt_error("tag", c, argv, err);
@@ -59,3 +59,10 @@ int cmd_tag(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     storage_image_free(img);
     return status;
 }
+
+const struct ctr_command ctr_cmd_tag = {
+        .name = "tag",
+        .run = cmd_tag,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Give an image another name",
+};

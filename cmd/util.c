@@ -51,7 +51,7 @@ int cmd_parse_format(const char *cmd, const char *arg, enum cmd_format *ret, str
     return cmd_usage_error(cmd, err, "unknown format '%s': use 'json' or 'text'", arg);
 }
 
-void cmd_print_help(const char *help)
+void cmd_print_text(const char *help)
 {
     fputs(help, stdout);
 }

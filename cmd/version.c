@@ -82,7 +82,7 @@ int cmd_version(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **e
                 return -1;
             break;
         case 'h':
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 0;
         default:
             return cmd_getopt_error("version", c, argv, err);
@@ -92,3 +92,10 @@ int cmd_version(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **e
         return cmd_usage_error("version", err, "takes no arguments, got '%s'", argv[optind]);
     return cmd_version_print(format, err) < 0 ? -1 : 0;
 }
+
+const struct ctr_command ctr_cmd_version = {
+        .name = "version",
+        .run = cmd_version,
+        .flags = 0,
+        .summary = "Show the version of ctr and its libraries",
+};

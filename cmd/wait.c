@@ -23,7 +23,7 @@ int cmd_wait(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 
     while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
         if (c == 'h') {
-            cmd_print_help(usage);
+            cmd_print_text(usage);
             return 0;
         }
         return cmd_getopt_error("wait", c, argv, err);
@@ -47,3 +47,10 @@ int cmd_wait(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     }
     return r;
 }
+
+const struct ctr_command ctr_cmd_wait = {
+        .name = "wait",
+        .run = cmd_wait,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Wait for containers to exit and print their codes",
+};
