@@ -16,11 +16,14 @@ user=${CTR_TEST_USER:-ctrtest}
 # network helpers.  Tests: bats, jq, sqlite3, a real registry, skopeo, busybox for images,
 # htpasswd (apache2-utils) for a registry that demands a login, podman for the archive round
 # trips (rootless, vfs storage), fuse-overlayfs for the fallback when overlayfs is refused.
+# Fitting the user's world: mandoc (man pages are linted), bash-completion, zsh, fish and tmux
+# (completion, interactively too), socat and systemd (sd_notify, systemd-analyze verify).
 packages="build-essential cmake pkg-config clang-format
     libarchive-dev libcurl4-openssl-dev libjansson-dev libseccomp-dev libcap-dev libsqlite3-dev libssl-dev
     uidmap passt slirp4netns iproute2 util-linux procps
     bats jq curl sqlite3 python3 docker-registry skopeo busybox-static zstd ca-certificates
-    apache2-utils podman fuse-overlayfs"
+    apache2-utils podman fuse-overlayfs
+    mandoc bash-completion zsh fish tmux socat systemd"
 
 missing=""
 for p in $packages; do
