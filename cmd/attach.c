@@ -9,11 +9,13 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "container.h"
 #include "fsutil.h"
+#include "sdnotify.h"
 #include "spawn.h"
 
 /* What a foreground container gets from us; SIGCHLD tells us it exited. */
@@ -67,11 +69,40 @@ static int pump(int from, int to)
     return ctr_write_all(to, buf, (size_t)n) < 0 ? -1 : 1;
 }
 
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A forwarded signal; SIGTERM stops a container (its stop signal, SIGKILL after the timeout). */
+static void forward(pid_t pid, int sig, const struct attach_container *ac, long long *kill_at)
+{
+    if (sig != SIGTERM || ac == NULL) {
+        kill(pid, sig);
+        return;
+    }
+    kill(pid, ac->stop_signal > 0 ? ac->stop_signal : SIGTERM);
+    /* Another SIGTERM sends the stop signal again, but does not put SIGKILL off. */
+    if (*kill_at == 0)
+        *kill_at = now_ms() + (long long)ac->stop_timeout * 1000;
+}
+
 int attach_wait(pid_t pid, int pty, int stdin_open, int *ret_status, struct ctr_error **err)
+{
+    return attach_wait_container(pid, pty, stdin_open, NULL, ret_status, err);
+}
+
+int attach_wait_container(pid_t pid, int pty, int stdin_open, const struct attach_container *ac,
+                          int *ret_status, struct ctr_error **err)
 {
     struct termios saved, raw;
     int raw_set = 0, status = 0, exited = 0, pty_open = pty >= 0;
     int in_open = pty >= 0 && stdin_open;
+    int notify_fd = ac != NULL && ac->notify_target != NULL ? ac->notify_fd : -1;
+    long long kill_at = 0; /* when the container gets SIGKILL after a SIGTERM; 0: not */
     cleanup_close int sfd = -1;
     sigset_t set;
 
@@ -89,22 +120,33 @@ int attach_wait(pid_t pid, int pty, int stdin_open, int *ret_status, struct ctr_
         copy_winsize(STDIN_FILENO, pty);
     }
     while (!exited || pty_open) {
-        struct pollfd p[3] = {
+        struct pollfd p[4] = {
                 {sfd, POLLIN, 0},
                 {pty_open ? pty : -1, POLLIN, 0},
                 {in_open ? STDIN_FILENO : -1, POLLIN, 0},
+                {exited ? -1 : notify_fd, POLLIN, 0},
         };
         /* After the exit, the terminal is drained without waiting for more. */
-        int r = poll(p, 3, exited ? 100 : -1);
+        int timeout = exited ? 100 : -1, r;
 
+        if (!exited && kill_at != 0) {
+            long long left = kill_at - now_ms();
+
+            timeout = left > 0 ? (int)(left < 60000 ? left : 60000) : 0;
+        }
+        r = poll(p, 4, timeout);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
             ctr_error_errno(err, "wait for the container");
             break;
         }
-        if (r == 0)
+        if (r == 0 && exited)
             break;
+        if (!exited && kill_at != 0 && now_ms() >= kill_at) {
+            kill(pid, SIGKILL);
+            kill_at = 0;
+        }
         if (p[0].revents & POLLIN) {
             struct signalfd_siginfo si;
 
@@ -112,13 +154,15 @@ int attach_wait(pid_t pid, int pty, int stdin_open, int *ret_status, struct ctr_
                 if ((int)si.ssi_signo == SIGWINCH) {
                     if (pty >= 0)
                         copy_winsize(STDIN_FILENO, pty);
-                } else if ((int)si.ssi_signo != SIGCHLD) {
-                    kill(pid, (int)si.ssi_signo);
+                } else if ((int)si.ssi_signo != SIGCHLD && !exited) {
+                    forward(pid, (int)si.ssi_signo, ac, &kill_at);
                 }
             }
             if (!exited && waitpid(pid, &status, WNOHANG) == pid)
                 exited = 1;
         }
+        if (p[3].revents & POLLIN)
+            ctr_sd_notify_relay(notify_fd, ac->notify_target, getpid());
         if (pty_open && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
             if (pump(pty, STDOUT_FILENO) <= 0)
                 pty_open = 0;

@@ -11,8 +11,8 @@
 
 /* State shared by every subcommand: the parsed global options and what they resolve to. */
 struct ctr_ctx {
-    const char *root_opt;              /* --root, or NULL */
-    const char *runroot_opt;           /* --runroot, or NULL */
+    const char *root_opt;              /* --root, else $CTR_ROOT, or NULL */
+    const char *runroot_opt;           /* --runroot, else $CTR_RUNROOT, or NULL */
     const struct ctr_command *command; /* the command being run */
     struct storage *store;             /* opened on first use by ctx_store() */
 };
@@ -73,6 +73,7 @@ struct ctr_command {
     enum cmd_complete operands;       /* and the ones after it */
     const struct ctr_command *const *subcommands; /* container, image: NULL-terminated */
     const char *const *format_fields;             /* --format's {{.Field}} names */
+    const char *operand_values; /* CMD_COMPLETE_VALUES operands: the candidates, space-separated */
 };
 
 /* The one table every command is dispatched from, and help, completion and man pages are made
@@ -82,10 +83,30 @@ const struct ctr_command *ctr_command_find(const char *name);
 /* ctr itself, for help and completion: the global options, ctr_commands as subcommands. */
 extern const struct ctr_command ctr_main;
 
+/*
+ * Everything ctr's main() does, returning its exit status.  main() alone is in cmd/main.c, so
+ * that other programs (the man page generator) can link the command tables.
+ */
+int ctr_cli_main(int argc, char **argv);
+
+/*
+ * The configuration file, ctr.conf (lib/config.h): cmd_config_load() reads it from
+ * $XDG_CONFIG_HOME/ctr, else ~/.config/ctr, and checks its network's options too; errors name
+ * the file and line.  cmd_config() is what was loaded, an empty configuration before that or
+ * without a file.  The command line wins over the environment (CTR_ROOT, CTR_RUNROOT,
+ * CTR_LOG_LEVEL), and the environment over the file.
+ */
+struct ctr_config;
+int cmd_config_load(struct ctr_error **err);
+const struct ctr_config *cmd_config(void);
+
 /* Opens the store on first use; only for commands flagged CMD_NEEDS_STORE. */
 struct storage *ctx_store(struct ctr_ctx *ctx, struct ctr_error **err);
 
-/* Resolves the root and runtime paths from the options and the environment (no side effects). */
+/*
+ * Resolves the root and runtime paths from the options, then $CTR_ROOT and $CTR_RUNROOT, then
+ * ctr.conf, then the defaults (no side effects).
+ */
 int ctx_paths(struct ctr_ctx *ctx, struct storage_paths *ret, struct ctr_error **err);
 
 /*
@@ -120,6 +141,15 @@ int cmd_parse_format(const char *cmd, const char *arg, enum cmd_format *ret,
 char *cmd_human_size(int64_t bytes);
 /* "3 weeks ago" for `when` seen at `now` (seconds since the epoch); the caller frees. */
 char *cmd_human_ago(int64_t when, int64_t now);
+/* Go's time.Time String() in local time, as Podman's {{.CreatedAt}}: "2024-05-01 12:00:00.5
+ * +0200 CEST", for `ns` nanoseconds since the epoch; the caller frees. */
+char *cmd_go_time(int64_t ns);
+/*
+ * Prints `text` to stdout aligned as Go's text/tabwriter does for Podman's tables (minimum
+ * width 12, padding 2): every tab-terminated cell is padded to the widest cell of its column;
+ * the text after a line's last tab is not.
+ */
+void cmd_print_aligned(const char *text, size_t len);
 /* --flag[=true|false]: NULL (no value) is true. */
 int cmd_parse_bool(const char *cmd, const char *opt, const char *arg, int *ret,
                    struct ctr_error **err);
@@ -147,12 +177,25 @@ int cmd_getopt(struct cmd_getopt *g, int argc, char **argv);
 
 /* Prints a command's --help, made from its table: usage, description and options. */
 void cmd_print_help(const struct ctr_command *cmd);
-/* Prints a hand-written help text (commands not yet made from their table). */
-void cmd_print_text(const char *help);
 /* The options part alone ("  -t, --time N   ..."), as help prints it. */
 void cmd_print_options(FILE *out, const struct cmd_option *options);
 
+/*
+ * Runs the subcommand of `parent` (container, image) that argv[1] names, from its
+ * `subcommands`; prints parent's help for --help, -h or help.
+ */
+int cmd_run_subcommand(const struct ctr_command *parent, struct ctr_ctx *ctx, int argc, char **argv,
+                       struct ctr_error **err);
+
+/* Tables shared with the aliases `ctr image ls`, `image rm` and `container ls`. */
+extern const struct cmd_option cmd_images_options[];
+extern const char *const cmd_images_format_fields[];
+extern const struct cmd_option cmd_ps_options[];
+extern const char *const cmd_ps_format_fields[];
+extern const struct cmd_option cmd_rmi_options[];
+
 /* Subcommand entry points. */
+int cmd_completion(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_container(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_create(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 int cmd_exec(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
@@ -181,9 +224,11 @@ int cmd_version(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **e
 int cmd_wait(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
 
 /* Their table entries, each beside its command. */
+extern const struct ctr_command ctr_cmd_completion;
 extern const struct ctr_command ctr_cmd_container;
 extern const struct ctr_command ctr_cmd_create;
 extern const struct ctr_command ctr_cmd_exec;
+extern const struct ctr_command ctr_cmd_generate;
 extern const struct ctr_command ctr_cmd_help;
 extern const struct ctr_command ctr_cmd_image;
 extern const struct ctr_command ctr_cmd_images;
@@ -207,6 +252,13 @@ extern const struct ctr_command ctr_cmd_stop;
 extern const struct ctr_command ctr_cmd_tag;
 extern const struct ctr_command ctr_cmd_version;
 extern const struct ctr_command ctr_cmd_wait;
+
+/*
+ * `ctr __complete WORD...` (cmd/complete.c, where its protocol is described): the candidates
+ * for the last WORD, for the completion scripts.  Not a command: it is not in the table, takes
+ * no global options before it, prints nothing to stderr and always returns 0.
+ */
+int cmd_complete_main(int argc, char **argv);
 
 /* Prints the version report (shared by `ctr version` and `ctr --version`). */
 int cmd_version_print(enum cmd_format format, struct ctr_error **err);

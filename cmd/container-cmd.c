@@ -7,33 +7,59 @@
 
 #include "container.h"
 
-static const char usage[] = "Usage: ctr container COMMAND [ARG...]\n"
-                            "\n"
-                            "Manage containers.\n"
-                            "\n"
-                            "Commands:\n"
-                            "  create       Create a container (as 'ctr create')\n"
-                            "  exec         Run a command in a running container (as 'ctr exec')\n"
-                            "  inspect      Show containers as JSON (as 'ctr inspect')\n"
-                            "  kill         Send a signal to containers (as 'ctr kill')\n"
-                            "  logs         Show a container's output (as 'ctr logs')\n"
-                            "  ls           List containers (as 'ctr ps'; also 'list' and 'ps')\n"
-                            "  prune        Remove every container that is not running\n"
-                            "  restart      Restart containers (as 'ctr restart')\n"
-                            "  rm           Remove containers (as 'ctr rm')\n"
-                            "  run          Create and start a container (as 'ctr run')\n"
-                            "  start        Start containers (as 'ctr start')\n"
-                            "  stop         Stop containers (as 'ctr stop')\n"
-                            "  wait         Wait for containers to exit (as 'ctr wait')\n";
+static const struct cmd_option container_cmd_options[] = {
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
-static const char prune_usage[] = "Usage: ctr container prune [-f]\n"
-                                  "\n"
-                                  "Remove every container that is not running, and print\n"
-                                  "their ids.  Asks first unless --force is given.\n"
-                                  "\n"
-                                  "Options:\n"
-                                  "  -f, --force   do not ask for confirmation\n"
-                                  "  -h, --help    print this help\n";
+static const struct cmd_option prune_options[] = {
+        {"force", 'f', no_argument, 'f', NULL, "do not ask for confirmation", CMD_COMPLETE_NONE,
+         NULL, NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
+
+static int container_prune(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+
+static const struct ctr_command container_prune_cmd = {
+        .name = "prune",
+        .run = container_prune,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Remove every container that is not running",
+        .synopsis = "container prune [-f]",
+        .description = "Remove every container that is not running, and print\ntheir ids.  Asks "
+                       "first unless --force is given.\n",
+        .options = prune_options,
+};
+
+static const struct ctr_command container_ls_cmd = {
+        .name = "ls",
+        .run = cmd_ps,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "List containers (as 'ctr ps')",
+        .synopsis = "container ls [OPTIONS]",
+        .description = "List containers, as 'ctr ps' does.\n",
+        .options = cmd_ps_options,
+        .format_fields = cmd_ps_format_fields,
+};
+
+static const struct ctr_command container_list_cmd = {
+        .name = "list",
+        .run = cmd_ps,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "List containers (as 'ctr ps')",
+        .synopsis = "container list [OPTIONS]",
+        .description = "List containers, as 'ctr ps' does.\n",
+        .options = cmd_ps_options,
+        .format_fields = cmd_ps_format_fields,
+};
+
+static const struct ctr_command *const container_subcommands[] = {
+        &ctr_cmd_create,     &ctr_cmd_exec,    &ctr_cmd_inspect,  &ctr_cmd_kill,
+        &container_list_cmd, &ctr_cmd_logs,    &container_ls_cmd, &container_prune_cmd,
+        &ctr_cmd_ps,         &ctr_cmd_restart, &ctr_cmd_rm,       &ctr_cmd_run,
+        &ctr_cmd_start,      &ctr_cmd_stop,    &ctr_cmd_wait,     NULL,
+};
 
 /* Asks on the terminal; 1 for yes. */
 static int confirm(void)
@@ -53,23 +79,20 @@ static int confirm(void)
 
 static int container_prune(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct option options[] = {
-            {"force", no_argument, NULL, 'f'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     struct storage_container *list = NULL;
     struct storage *s;
     size_t n = 0;
     int c, force = 0, r = 0;
 
-    while ((c = getopt_long(argc, argv, "+:fh", options, NULL)) != -1) {
+    cmd_getopt_init(&g, prune_options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'f':
             force = 1;
             break;
         case 'h':
-            cmd_print_text(prune_usage);
+            cmd_print_help(&container_prune_cmd);
             return 0;
         default:
             return cmd_getopt_error("container prune", c, argv, err);
@@ -108,33 +131,7 @@ static int container_prune(struct ctr_ctx *ctx, int argc, char **argv, struct ct
 
 int cmd_container(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct {
-        const char *name;
-        int (*run)(struct ctr_ctx *, int, char **, struct ctr_error **);
-    } subs[] = {
-            {"create", cmd_create},   {"exec", cmd_exec}, {"inspect", cmd_inspect},
-            {"kill", cmd_kill},       {"logs", cmd_logs}, {"ls", cmd_ps},
-            {"list", cmd_ps},         {"ps", cmd_ps},     {"prune", container_prune},
-            {"restart", cmd_restart}, {"rm", cmd_rm},     {"run", cmd_run},
-            {"start", cmd_start},     {"stop", cmd_stop}, {"wait", cmd_wait},
-    };
-
-    if (argc < 2) {
-        cmd_print_text(usage);
-        return CTR_EXIT_ERROR;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        cmd_print_text(usage);
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-        if (strcmp(argv[1], subs[i].name) == 0) {
-            optind = 0;
-            return subs[i].run(ctx, argc - 1, argv + 1, err);
-        }
-    }
-    return cmd_usage_error("container", err, "has no command '%s'", argv[1]);
+    return cmd_run_subcommand(&ctr_cmd_container, ctx, argc, argv, err);
 }
 
 const struct ctr_command ctr_cmd_container = {
@@ -143,4 +140,9 @@ const struct ctr_command ctr_cmd_container = {
         .flags = CMD_NEEDS_STORE,
         .summary = "Manage containers (create, exec, inspect, kill, logs, ls, prune, rm, run, "
                    "start, stop, wait)",
+        .synopsis = "container COMMAND [ARG...]",
+        .description = "Manage containers.\n",
+        .options = container_cmd_options,
+        .operand = CMD_COMPLETE_COMMAND,
+        .subcommands = container_subcommands,
 };

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "config.h"
 #include "container.h"
 #include "xalloc.h"
 
@@ -35,6 +36,8 @@ enum {
     OPT_DNS_SEARCH,
     OPT_ADD_HOST,
     OPT_NO_HOSTS,
+    OPT_RESTART,
+    OPT_SDNOTIFY,
 };
 
 const struct cmd_option container_options[] = {
@@ -73,11 +76,23 @@ const struct cmd_option container_options[] = {
          "signal that stops the container (default: the image's,\nelse SIGTERM)",
          CMD_COMPLETE_SIGNAL, NULL, NULL},
         {"stop-timeout", 0, required_argument, OPT_STOP_TIMEOUT, "N",
-         "seconds before 'ctr stop' kills it (default 10)", CMD_COMPLETE_NONE, NULL, NULL},
-        {"cidfile", 0, required_argument, OPT_CIDFILE, "FILE", "write the container's id to FILE",
+         "seconds from the stop signal to SIGKILL, for 'ctr stop'\nand for SIGTERM to ctr or its "
+         "monitor (default 10)",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"cidfile", 0, required_argument, OPT_CIDFILE, "FILE",
+         "write the container's id to FILE (which must not exist,\nunless --replace)",
          CMD_COMPLETE_FILE, NULL, NULL},
         {"replace", 0, no_argument, OPT_REPLACE, NULL,
-         "remove a container with the same --name first", CMD_COMPLETE_NONE, NULL, NULL},
+         "remove a container with the same --name first, and\noverwrite --cidfile",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"sdnotify", 0, required_argument, OPT_SDNOTIFY, "MODE",
+         "with systemd's $NOTIFY_SOCKET: container (the default:\nthe container notifies through "
+         "a socket of its own),\nconmon (READY=1 once it runs) or ignore",
+         CMD_COMPLETE_VALUES, "container conmon ignore", NULL},
+        {"restart", 0, required_argument, OPT_RESTART, "POLICY",
+         "restart it when it exits: no (default), on-failure[:N]\n(a non-zero code, at most N "
+         "times), always, unless-stopped\n(as always); never after ctr stop, kill or rm -f",
+         CMD_COMPLETE_VALUES, "no on-failure always unless-stopped", NULL},
         {"network", 0, required_argument, OPT_NETWORK, "MODE",
          "pasta[:OPTIONS] (the default when installed),\nslirp4netns[:OPTIONS], none (only lo), "
          "host,\nns:PATH or container:NAME",
@@ -146,7 +161,9 @@ int container_opts_parse(const char *cmd, int argc, char **argv, struct containe
     *ret_help = 0;
     o->stop_timeout = -1;
     o->tls_verify = -1;
-    o->pull = "missing";
+    /* ctr.conf's defaults; the options below override them. */
+    o->pull = cmd_config()->pull != NULL ? cmd_config()->pull : "missing";
+    o->network = cmd_config()->network;
     o->read_only_tmpfs = -1;
     /* '+': options end at the image; what follows is the container's command. */
     cmd_getopt_init(&g, container_options);
@@ -218,6 +235,15 @@ int container_opts_parse(const char *cmd, int argc, char **argv, struct containe
             break;
         case OPT_REPLACE:
             o->replace = 1;
+            break;
+        case OPT_RESTART:
+            if (ctr_parse_restart(optarg, &o->restart, &o->restart_max, err) < 0)
+                return ctr_error_wrap(err, "%s --restart", cmd);
+            break;
+        case OPT_SDNOTIFY:
+            if (ctr_sdnotify_from_name(optarg, &o->sdnotify) < 0)
+                return cmd_usage_error(
+                        cmd, err, "--sdnotify takes container, conmon or ignore, not '%s'", optarg);
             break;
         case OPT_NETWORK:
             o->network = optarg;
@@ -292,6 +318,14 @@ int container_opts_parse(const char *cmd, int argc, char **argv, struct containe
         return cmd_usage_error(cmd, err,
                                "--replace needs --name: it replaces the container "
                                "of that name");
+    /* Podman refuses the pair too: a container removed as it exits cannot be restarted. */
+    if (o->rm && o->restart != CTR_RESTART_NO)
+        return cmd_usage_error(cmd, err,
+                               "--rm and --restart %s exclude each other: a container removed "
+                               "when it exits cannot be restarted",
+                               ctr_restart_policy_name(o->restart));
+    o->argc = argc;
+    o->argv = argv;
     return 0;
 }
 

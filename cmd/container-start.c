@@ -130,7 +130,10 @@ struct plan {
     struct net_port *ports;
     size_t n_ports;
     struct net_helper helper;
+    struct ctr_netns join; /* --network container: or ns:, else fds -1 */
+    char *net_owner_dir;   /* container:NAME: the directory of that container */
     struct ctr_start start;
+    struct container_notify notify; /* --sdnotify */
 };
 
 static void print_warning(void *arg, const char *msg)
@@ -151,9 +154,12 @@ static void plan_clear(struct plan *p)
     if (p->init_fd >= 0)
         close(p->init_fd);
     net_options_clear(&p->net);
+    ctr_netns_clear(&p->join);
+    free(p->net_owner_dir);
     free(p->ports);
     /* Whoever keeps the container released or handed over the helper by now. */
     free(p->helper.netns_link);
+    container_notify_clear(&p->notify);
     memset(p, 0, sizeof(*p));
 }
 
@@ -269,6 +275,8 @@ static int start_network(void *arg, pid_t pid, struct ctr_error **err)
 {
     struct plan *p = arg;
 
+    if (p->net_owner_dir != NULL)
+        return container_write_etc_shared(&p->dirs, &p->spec, p->name, p->net_owner_dir, err);
     if (net_helper_start(&p->net, pid, p->ports, p->n_ports, &p->helper, err) < 0)
         return -1;
     if (container_write_etc(&p->dirs, &p->spec, p->name, p->helper.dns, p->helper.host_address,
@@ -279,21 +287,78 @@ static int start_network(void *arg, pid_t pid, struct ctr_error **err)
     return 0;
 }
 
+/*
+ * --network container:NAME and ns:PATH: the network namespace to join, opened and checked now
+ * (see struct ctr_netns).  Another container's is reached through its running init, whose
+ * user namespace comes with it; its files give this one's /etc/hosts and /etc/resolv.conf.
+ */
+static int plan_join(struct storage *s, struct plan *p, struct ctr_error **err)
+{
+    struct storage_container owner = {0};
+    cleanup_free char *path = NULL;
+    int r = -1;
+
+    if (p->net.mode == NET_MODE_CONTAINER) {
+        if (storage_container_find(s, p->net.target, &owner, err) < 0) {
+            if ((*err)->code != ENOENT)
+                return -1;
+            ctr_error_clear(err);
+            return ctr_error_set(err, ESRCH,
+                                 "the container whose network namespace '%s' joins (%.12s) was "
+                                 "removed",
+                                 p->name, p->net.target);
+        }
+        if (owner.state != STORAGE_CONTAINER_RUNNING ||
+            !ctr_proc_alive(owner.pid, owner.pid_start)) {
+            ctr_error_set(err, ESRCH, "container '%s' is not running: start it first", owner.name);
+            goto out;
+        }
+        path = xasprintf("/proc/%d/ns/net", (int)owner.pid);
+    }
+    if (ctr_netns_open(path ? path : p->net.target, &p->join, err) < 0) {
+        if (owner.name != NULL)
+            ctr_error_wrap(err, "join the network namespace of container '%s'", owner.name);
+        goto out;
+    }
+    /* The pid could have been reused between the check and the open. */
+    if (owner.name != NULL && !ctr_proc_alive(owner.pid, owner.pid_start)) {
+        ctr_error_set(err, ESRCH, "container '%s' is not running: start it first", owner.name);
+        goto out;
+    }
+    if (p->join.userns_fd >= 0 && p->net.mode == NET_MODE_NS && p->spec.security.uid_map != NULL) {
+        ctr_error_set(err, EINVAL,
+                      "--userns, --uidmap and --gidmap cannot be used with --network '%s': the "
+                      "container joins the user namespace that owns that network namespace",
+                      p->spec.network);
+        goto out;
+    }
+    p->start.join_netns_fd = p->join.netns_fd;
+    p->start.join_userns_fd = p->join.userns_fd;
+    if (owner.id != NULL)
+        p->net_owner_dir = xasprintf("%s/containers/%s", s->root, owner.id);
+    r = 0;
+out:
+    storage_container_clear(&owner);
+    return r;
+}
+
 /* --network and -p: parsed, and the host ports checked free, before anything starts. */
-static int plan_network(struct plan *p, struct ctr_error **err)
+static int plan_network(struct storage *s, struct plan *p, struct ctr_error **err)
 {
     size_t n = strv_length(p->spec.ports);
+    int joined;
 
     if (net_options_parse(p->spec.network ? p->spec.network : "", &p->net, err) < 0)
         return -1;
-    if (p->net.mode == NET_MODE_NS || p->net.mode == NET_MODE_CONTAINER)
-        return ctr_error_set(err, ENOTSUP, "--network '%s' is not supported yet", p->spec.network);
+    joined = p->net.mode == NET_MODE_NS || p->net.mode == NET_MODE_CONTAINER;
+    if (joined && plan_join(s, p, err) < 0)
+        return -1;
     p->ports = xcalloc(n ? n : 1, sizeof(*p->ports));
     for (size_t i = 0; i < n; i++)
         if (net_port_parse(p->spec.ports[i], &p->ports[i], err) < 0)
             return -1;
     p->n_ports = n;
-    if (n > 0 && (p->net.mode == NET_MODE_NONE || p->net.mode == NET_MODE_HOST))
+    if (n > 0 && (joined || p->net.mode == NET_MODE_NONE || p->net.mode == NET_MODE_HOST))
         return ctr_error_set(err, EINVAL,
                              "-p needs a network helper: --network '%s' publishes no ports",
                              p->spec.network);
@@ -313,6 +378,9 @@ static int plan_init(struct storage *s, const struct storage_container *c, struc
 
     p->init_fd = -1;
     p->start.init_fd = -1;
+    p->notify.fd = -1;
+    p->join = (struct ctr_netns){.netns_fd = -1, .userns_fd = -1};
+    p->start.join_netns_fd = p->start.join_userns_fd = -1;
     p->helper = (struct net_helper)NET_HELPER_INIT;
     p->name = c->name;
     if (container_spec(c, &p->spec, err) < 0)
@@ -329,7 +397,10 @@ static int plan_init(struct storage *s, const struct storage_container *c, struc
     /* overlayfs lists the top layer first. */
     for (size_t i = 0; i < n; i++)
         p->lowerdirs[i] = storage_layer_dir(s, img->diff_ids[n - 1 - i]);
-    if (container_maps(&p->spec.security, &p->maps, err) < 0)
+    if (plan_network(s, p, err) < 0)
+        return -1;
+    /* Joining another user namespace, the container has no maps of its own to write. */
+    if (p->start.join_userns_fd < 0 && container_maps(&p->spec.security, &p->maps, err) < 0)
         return -1;
     container_dirs_init(&p->dirs, s, c->id);
     p->copied = xasprintf("%s/copied", p->dirs.dir);
@@ -347,10 +418,11 @@ static int plan_init(struct storage *s, const struct storage_container *c, struc
             .etc_dir = p->dirs.dir,
             .copied = p->copied,
     };
-    if (p->spec.security.uid_map != NULL && nest_maps(p, err) < 0)
+    if (p->spec.security.uid_map != NULL && p->start.join_userns_fd < 0 && nest_maps(p, err) < 0)
         return -1;
-    if (plan_network(p, err) < 0)
-        return -1;
+    /* It has the maps of the container it joins (copied at create): whose root may not be us. */
+    if (p->spec.security.uid_map != NULL && p->start.join_userns_fd >= 0)
+        p->start.cache_dir = NULL;
     /* pasta's namespace link lives in the user's runtime directory, not in /tmp. */
     p->net.run_dir = s->runroot;
     /*
@@ -382,7 +454,15 @@ static int start_foreground(struct ctr_ctx *ctx, struct storage_container *c, st
     cleanup_close int pty = -1;
     uint64_t pid_start = 0, self_start = 0;
     cleanup_error struct ctr_error *ignored = NULL;
-    int status = 0, code;
+    struct attach_container ac = {
+            .stop_signal = p->spec.stop_signal,
+            .stop_timeout = p->spec.stop_timeout,
+            .notify_fd = p->notify.fd,
+            .notify_target = p->notify.target,
+    };
+    static const int quiet[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    struct sigaction saved[sizeof(quiet) / sizeof(quiet[0])];
+    int status = 0, code, recorded = 0;
     pid_t pid;
 
     p->start.stdio[0] = p->spec.interactive ? STDIN_FILENO : -1;
@@ -405,11 +485,21 @@ static int start_foreground(struct ctr_ctx *ctx, struct storage_container *c, st
         attach_unblock_signals();
         return -1;
     }
-    if (attach_wait(pid, pty, p->spec.interactive, &status, err) < 0) {
+    /* ctr stays the container's parent: it is the process systemd watches. */
+    container_notify_started(&p->notify, getpid());
+    if (attach_wait_container(pid, pty, p->spec.interactive, &ac, &status, err) < 0) {
         kill(pid, SIGKILL);
         status = ctr_waitpid(pid);
         ctr_error_check(-1, err);
     }
+    if (p->notify.dir != NULL)
+        container_notify_remove(s->runroot, c->id);
+    /*
+     * The container is gone.  A signal now (systemd stopping the unit meanwhile, a second
+     * Ctrl-C) must not cut the clean-up short: a half-removed --rm container would be left.
+     */
+    for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
+        sigaction(quiet[i], &(struct sigaction){.sa_handler = SIG_IGN}, &saved[i]);
     attach_unblock_signals();
     net_helper_release(&p->helper);
     if (p->helper.pid > 0)
@@ -425,8 +515,21 @@ static int start_foreground(struct ctr_ctx *ctx, struct storage_container *c, st
                 fprintf(stderr, "ctr: warning: %s\n", ignored->msg);
             storage_container_clear(&fresh);
         }
-    } else if (storage_container_set_exited(s, c->id, pid, code, err) < 0) {
+    } else {
+        recorded = storage_container_set_exited(s, c->id, pid, code, err);
+    }
+    /* What a restarted run (its helpers, its monitor) inherits: the signals as they were. */
+    for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
+        sigaction(quiet[i], &saved[i], NULL);
+    if (recorded < 0) {
         return -1;
+    } else if (!p->spec.remove && p->spec.restart != CTR_RESTART_NO &&
+               container_restart_policy(ctx, c->id, pid, code, &ignored) < 0) {
+        /*
+         * As with Docker and Podman, the policy applies in the foreground too: ctr exits with
+         * the container's status, and the container goes on in the background under a monitor.
+         */
+        fprintf(stderr, "ctr: warning: restart container '%s': %s\n", c->name, ignored->msg);
     }
     *ret_status = code;
     return 0;
@@ -450,7 +553,7 @@ static _Noreturn void starter(struct plan *p, const char **monitor_argv, int rep
     struct ctr_error *e = NULL;
     struct report r = {0};
     int out[2] = {-1, -1}, errp[2] = {-1, -1}, pty = -1, null;
-    char byte, pid_text[16];
+    char byte, pid_text[16], notify_text[16];
 
     setsid();
     null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -490,6 +593,10 @@ static _Noreturn void starter(struct plan *p, const char **monitor_argv, int rep
     /* ctr writes the row first, so the exit the monitor records always follows it. */
     if (read(go_fd, &byte, 1) != 1)
         _exit(1); /* ctr failed: the container dies with us (PDEATHSIG) */
+    /* The container's notification socket, inherited above the output fds (not O_CLOEXEC). */
+    snprintf(notify_text, sizeof(notify_text), "%d",
+             p->notify.fd >= 0 ? fcntl(p->notify.fd, F_DUPFD, 5) : -1);
+    monitor_argv[10] = notify_text;
     if (dup2(p->spec.tty ? pty : out[0], 3) < 0 || (!p->spec.tty && dup2(errp[0], 4) < 0))
         _exit(1);
     if (p->spec.tty)
@@ -509,19 +616,25 @@ fail:
     _exit(1);
 }
 
+/*
+ * `after` 0: a start by the user, 0 once it runs.  Else a restart by the policy after the run
+ * of init `after` exited: 1 once it runs, 0 when the user stopped or started the container
+ * meanwhile (the new process is ended before ctr-monitor takes it).
+ */
 static int start_detached(struct ctr_ctx *ctx, struct storage_container *c, struct plan *p,
-                          struct ctr_error **err)
+                          pid_t after, struct ctr_error **err)
 {
     struct storage *s = ctx->store;
     cleanup_free char *monitor = container_monitor_path(err);
     cleanup_free char *self = NULL;
     cleanup_close int report_r = -1, report_w = -1, go_r = -1, go_w = -1;
     cleanup_error struct ctr_error *ignored = NULL;
-    const char *argv[9];
+    const char *argv[13];
     struct report r;
     uint64_t pid_start = 0, starter_start = 0;
+    int applied = 1;
     char self_buf[PATH_MAX];
-    char max[32];
+    char max[32], stop_signal[16], stop_timeout[16];
     int fds[2];
     ssize_t n;
     pid_t starter_pid;
@@ -550,7 +663,15 @@ static int start_detached(struct ctr_ctx *ctx, struct storage_container *c, stru
     argv[5] = NULL; /* the container's pid: the starter knows it */
     argv[6] = p->dirs.log;
     argv[7] = max;
-    argv[8] = NULL;
+    /* A SIGTERM to the monitor (systemd stopping a unit) stops the container as ctr stop does. */
+    snprintf(stop_signal, sizeof(stop_signal), "%d",
+             p->spec.stop_signal > 0 ? p->spec.stop_signal : SIGTERM);
+    snprintf(stop_timeout, sizeof(stop_timeout), "%u", p->spec.stop_timeout);
+    argv[8] = stop_signal;
+    argv[9] = stop_timeout;
+    argv[10] = NULL; /* the fd of the container's notification socket: the starter's */
+    argv[11] = p->notify.fd >= 0 ? p->notify.target : "";
+    argv[12] = NULL;
     starter_pid = fork();
     if (starter_pid < 0)
         return ctr_error_errno(err, "fork");
@@ -574,16 +695,24 @@ static int start_detached(struct ctr_ctx *ctx, struct storage_container *c, stru
         ctr_error_clear(&ignored);
     if (ctr_proc_start_time(starter_pid, &starter_start, &ignored) < 0)
         ctr_error_clear(&ignored);
-    if (storage_container_set_running(s, c->id, r.pid, pid_start, starter_pid, starter_start, err) <
-        0) {
+    if (after > 0)
+        applied = storage_container_set_restarted(s, c->id, after, r.pid, pid_start, starter_pid,
+                                                  starter_start, err);
+    else if (storage_container_set_running(s, c->id, r.pid, pid_start, starter_pid, starter_start,
+                                           err) < 0)
+        applied = -1;
+    if (applied <= 0) {
         /* Closing `go` makes the starter exit, and the container with it. */
         close(steal_fd(&go_w));
         ctr_waitpid(starter_pid);
-        return -1;
+        return applied;
     }
+    /* The monitor is the process systemd watches once we exit; ours is the socket it relays
+     * from, so it must hand over before the monitor relays anything. */
+    container_notify_started(&p->notify, starter_pid);
     if (write(go_w, "g", 1) != 1)
         return ctr_error_errno(err, "release the container's monitor");
-    return 0;
+    return after > 0 ? 1 : 0;
 }
 
 int container_start(struct ctr_ctx *ctx, struct storage_container *c, unsigned flags,
@@ -598,6 +727,14 @@ int container_start(struct ctr_ctx *ctx, struct storage_container *c, unsigned f
     if (c->state == STORAGE_CONTAINER_RUNNING)
         return ctr_error_set(err, EBUSY, "container '%s' is already running", c->name);
     if (plan_init(s, c, &p, err) < 0) {
+        /* A plan that cannot be carried out is ctr's failure (125), whatever errno said. */
+        if (ctr_start_failure_of(*err) != CTR_START_SETUP)
+            (*err)->code = EINVAL;
+        plan_clear(&p);
+        return -1;
+    }
+    if (container_notify_prepare(s, c->id, &p.spec, &p.notify, err) < 0) {
+        (*err)->code = EINVAL;
         plan_clear(&p);
         return -1;
     }
@@ -605,8 +742,89 @@ int container_start(struct ctr_ctx *ctx, struct storage_container *c, unsigned f
         p.spec.interactive = 1;
     *ret_status = 0;
     r = (flags & CONTAINER_START_ATTACH) ? start_foreground(ctx, c, &p, ret_status, err)
-                                         : start_detached(ctx, c, &p, err);
+                                         : start_detached(ctx, c, &p, 0, err);
+    if (r < 0 && p.notify.dir != NULL)
+        container_notify_remove(s->runroot, c->id);
     plan_clear(&p);
+    return r;
+}
+
+/* The restart is still for the run of init `pid`: nobody stopped, started or removed it. */
+static int restart_due(const struct storage_container *c, pid_t pid)
+{
+    return c->state == STORAGE_CONTAINER_EXITED && c->pid == pid && !c->stopped_by_user;
+}
+
+/* Docker's backoff: 100 ms doubling per restart up to 10 s, back to 100 ms after a long run. */
+#define RESTART_DELAY_MS     100L
+#define RESTART_DELAY_MAX_MS 10000L
+#define RESTART_LONG_RUN_NS  (10LL * 1000000000LL)
+
+static long restart_delay_ms(const struct storage_container *c)
+{
+    long ms = RESTART_DELAY_MS;
+
+    if (c->finished - c->started >= RESTART_LONG_RUN_NS)
+        return ms;
+    for (unsigned i = 0; i < c->restart_count && ms < RESTART_DELAY_MAX_MS; i++)
+        ms *= 2;
+    return ms < RESTART_DELAY_MAX_MS ? ms : RESTART_DELAY_MAX_MS;
+}
+
+/* Re-reads container `id` into *c: 1, or 0 when it was removed meanwhile. */
+static int reread(struct storage *s, const char *id, struct storage_container *c,
+                  struct ctr_error **err)
+{
+    storage_container_clear(c);
+    if (storage_container_find(s, id, c, err) == 0)
+        return 1;
+    if ((*err)->code != ENOENT)
+        return -1;
+    ctr_error_clear(err);
+    return 0;
+}
+
+int container_restart_policy(struct ctr_ctx *ctx, const char *id, pid_t pid, int exit_code,
+                             struct ctr_error **err)
+{
+    struct storage *s = ctx_store(ctx, err);
+    struct storage_container c = {0};
+    struct ctr_spec spec = {0};
+    struct plan p = {0};
+    long delay, waited = 0;
+    int r;
+
+    if (s == NULL)
+        return -1;
+    r = reread(s, id, &c, err);
+    if (r > 0 && (r = container_spec(&c, &spec, err)) == 0)
+        r = restart_due(&c, pid) && ctr_restart_wanted(&spec, exit_code, c.restart_count);
+    ctr_spec_clear(&spec);
+    /*
+     * The backoff.  The monitor's pid (ours, or the foreground ctr's) is still the container's
+     * monitor, so `ctr stop` and `ctr rm -f` wait for us; they mark the container first, and
+     * we look for the mark every 100 ms rather than sleep through it.
+     */
+    delay = r > 0 ? restart_delay_ms(&c) : 0;
+    while (r > 0 && waited < delay) {
+        struct timespec ts;
+        long step = delay - waited < 100 ? delay - waited : 100;
+
+        ts = (struct timespec){0, step * 1000000L};
+        nanosleep(&ts, NULL);
+        waited += step;
+        r = reread(s, id, &c, err);
+        if (r > 0)
+            r = restart_due(&c, pid);
+    }
+    /* No --sdnotify: systemd learnt of the first run; a restart is the monitor's own doing. */
+    if (r > 0) {
+        r = plan_init(s, &c, &p, err);
+        if (r == 0)
+            r = start_detached(ctx, &c, &p, pid, err);
+        plan_clear(&p);
+    }
+    storage_container_clear(&c);
     return r;
 }
 
@@ -632,7 +850,8 @@ static void release_network_at(const char *root, const char *id)
 
 /*
  * ctr-container-exited ROOT RUNROOT ID PID STATUS: what a monitor execs once its container
- * exited.  Records the exit, and carries out --rm.
+ * exited.  Records the exit, carries out --rm or --restart, and exits with STATUS (125 when it
+ * failed to).
  */
 int container_exited_main(int argc, char **argv)
 {
@@ -640,18 +859,20 @@ int container_exited_main(int argc, char **argv)
     cleanup_error struct ctr_error *err = NULL;
     struct storage_container c = {0};
     struct ctr_spec spec = {0};
-    int status = 1;
+    int status = CTR_EXIT_ERROR;
     long pid, code;
 
     umask(077);
-    if (argc != 6)
-        return 2;
+    /* "stopped": the monitor stopped it on SIGTERM, as `ctr stop` would have. */
+    if (argc != 6 && (argc != 7 || strcmp(argv[6], "stopped") != 0))
+        return CTR_EXIT_ERROR;
     /*
      * The monitor handed us slirp4netns's exit pipe: closing it ends the helper, which is our
      * child (the monitor's pid is ours), so it is reaped here rather than left to init.
      */
     syscall(SYS_close_range, 3U, ~0U, 0U);
     release_network_at(argv[1], argv[3]);
+    container_notify_remove(argv[2], argv[3]);
     for (int i = 0; i < 200; i++) {
         pid_t r = waitpid(-1, NULL, WNOHANG);
 
@@ -669,13 +890,25 @@ int container_exited_main(int argc, char **argv)
     ctx.runroot_opt = argv[2];
     if (storage_open(argv[1], argv[2], 0, &ctx.store, &err) < 0)
         goto out;
+    if (argc == 7 && storage_container_mark_stopped(ctx.store, argv[3], &err) < 0)
+        goto out;
     if (storage_container_set_exited(ctx.store, argv[3], (pid_t)pid, (int)code, &err) < 0 ||
         storage_container_find(ctx.store, argv[3], &c, &err) < 0)
         goto out;
-    if (c.pid == (pid_t)pid && container_spec(&c, &spec, &err) == 0 && spec.remove &&
-        container_remove(&ctx, &c, 1, &err) < 0)
-        goto out;
-    status = 0;
+    if (c.pid == (pid_t)pid && container_spec(&c, &spec, &err) == 0) {
+        if (spec.remove && container_remove(&ctx, &c, 1, &err) < 0)
+            goto out;
+        /* Its --restart policy: the new run gets a monitor of its own; we end here. */
+        if (!spec.remove && spec.restart != CTR_RESTART_NO &&
+            container_restart_policy(&ctx, argv[3], (pid_t)pid, (int)code, &err) < 0)
+            goto out;
+    }
+    /*
+     * Under a systemd unit (--sdnotify=conmon, or `ctr start` of a Type=forking one) the
+     * monitor is the main process: its status is how systemd's Restart=on-failure learns the
+     * container failed, as conmon's is for Podman.
+     */
+    status = code >= 0 && code <= 255 ? (int)code : 1;
 out:
     if (err != NULL)
         fprintf(stderr, "ctr: container '%s' exited: %s\n", argv[3], err->msg);

@@ -15,6 +15,7 @@
 #include "container-spec.h"
 #include "container.h"
 #include "fsutil.h"
+#include "helper.h"
 #include "ports.h"
 #include "image.h"
 #include "lookup.h"
@@ -229,7 +230,32 @@ static int build_spec(const struct container_opts *o, const struct image_config 
     for (char **p = o->add_hosts; p && *p; p++)
         strv_push(&spec->add_hosts, *p);
     spec->no_hosts = o->no_hosts;
+    spec->restart = o->restart;
+    spec->restart_max = o->restart_max;
+    spec->sdnotify = o->sdnotify;
     return container_security_build(o, spec, err);
+}
+
+/*
+ * What inspect shows as CreateCommand and `ctr generate systemd --new` runs again: ctr, the
+ * global options that chose the store, and the command's own argv as typed.
+ */
+static char **create_command(const struct ctr_ctx *ctx, const struct container_opts *o)
+{
+    char **v = NULL;
+
+    strv_push(&v, "ctr");
+    if (ctx->root_opt != NULL) {
+        strv_push(&v, "--root");
+        strv_push(&v, ctx->root_opt);
+    }
+    if (ctx->runroot_opt != NULL) {
+        strv_push(&v, "--runroot");
+        strv_push(&v, ctx->runroot_opt);
+    }
+    for (int i = 0; i < o->argc && o->argv[i] != NULL; i++)
+        strv_push(&v, o->argv[i]);
+    return v;
 }
 
 static int write_file(const char *path, const char *text, struct ctr_error **err)
@@ -329,6 +355,37 @@ int container_write_etc(const struct container_dirs *d, const struct ctr_spec *s
     free(path);
     path = xasprintf("%s/resolv.conf", d->dir);
     resolv = resolv_conf(spec, dns);
+    return write_file(path, resolv, err);
+}
+
+int container_write_etc_shared(const struct container_dirs *d, const struct ctr_spec *spec,
+                               const char *name, const char *owner_dir, struct ctr_error **err)
+{
+    cleanup_free char *owner_path = xasprintf("%s/hosts", owner_dir);
+    cleanup_free char *path = xasprintf("%s/hosts", d->dir);
+    cleanup_free char *theirs = NULL;
+    cleanup_free char *hosts = NULL;
+    cleanup_free char *resolv = NULL;
+    char *line, *save = NULL;
+    size_t len;
+
+    /* Our own hostname, localhost lines and (empty: refused at create) --add-host. */
+    if (container_write_etc(d, spec, name, NULL, NULL, err) < 0 ||
+        ctr_read_file(path, 1 << 20, &hosts, &len, err) < 0 ||
+        ctr_read_file(owner_path, 1 << 20, &theirs, &len, err) < 0)
+        return -1;
+    for (line = strtok_r(theirs, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        if (strncmp(line, "127.0.0.1\tlocalhost ", 20) != 0 &&
+            strncmp(line, "::1\tlocalhost ", 14) != 0)
+            hosts = append(hosts, line, "\n", NULL);
+    if (write_file(path, hosts, err) < 0)
+        return -1;
+    free(owner_path);
+    owner_path = xasprintf("%s/resolv.conf", owner_dir);
+    free(path);
+    path = xasprintf("%s/resolv.conf", d->dir);
+    if (ctr_read_file(owner_path, 1 << 20, &resolv, &len, err) < 0)
+        return -1;
     return write_file(path, resolv, err);
 }
 
@@ -468,16 +525,122 @@ static int resolve_image(struct ctr_ctx *ctx, const struct container_opts *o, co
     return 0;
 }
 
-static int write_cidfile(const char *path, const char *id, struct ctr_error **err)
+char *container_cidfile_read(const char *path, struct ctr_error **err)
 {
-    cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    cleanup_free char *text = NULL;
+    size_t len;
 
-    if (fd < 0 && errno == EEXIST)
-        return ctr_error_set(err, EEXIST,
-                             "--cidfile '%s' exists: remove it, or it names another container",
-                             path);
-    if (fd < 0 || ctr_write_all(fd, id, strlen(id)) < 0)
+    if (ctr_read_file(path, 4096, &text, &len, err) < 0) {
+        ctr_error_wrap(err, "--cidfile");
+        return NULL;
+    }
+    text[strcspn(text, " \t\r\n")] = '\0';
+    if (text[0] == '\0') {
+        ctr_error_set(err, EINVAL, "--cidfile '%s' is empty: it names no container", path);
+        return NULL;
+    }
+    return steal_pointer(&text);
+}
+
+/*
+ * --cidfile: an existing file is refused, as in Podman, since it may name another container;
+ * with --replace it is replaced (a unit restarted after a crash finds its old one), through a
+ * new file renamed over it, so a reader (ExecStop's --cidfile) sees the old id or the new one.
+ */
+static int write_cidfile(const char *path, const char *id, int replace, struct ctr_error **err)
+{
+    cleanup_free char *tmp = xasprintf("%s.XXXXXX", path);
+    cleanup_close int fd = -1;
+
+    if (!replace) {
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0 && errno == EEXIST)
+            return ctr_error_set(err, EEXIST,
+                                 "--cidfile '%s' exists: remove it, or it names another "
+                                 "container (--replace overwrites it)",
+                                 path);
+        if (fd < 0 || ctr_write_all(fd, id, strlen(id)) < 0)
+            return ctr_error_errno(err, "write --cidfile '%s'", path);
+        return 0;
+    }
+    fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0)
         return ctr_error_errno(err, "write --cidfile '%s'", path);
+    if (ctr_write_all(fd, id, strlen(id)) < 0 || rename(tmp, path) < 0) {
+        int saved = errno;
+
+        unlink(tmp);
+        errno = saved;
+        return ctr_error_errno(err, "write --cidfile '%s'", path);
+    }
+    return 0;
+}
+
+/*
+ * --network container:NAME joins that container's network namespace and, with it, its user
+ * namespace, so the options that need either of its own are refused (as Podman refuses them),
+ * and the container must exist: *ret_owner gets it (its id is stored, so the name may be
+ * reused).  ns:PATH publishes no ports either; the rest of it is checked at each start.
+ */
+static int check_joined_network(struct storage *s, const struct container_opts *o,
+                                struct storage_container *ret_owner, struct ctr_error **err)
+{
+    const char *net = o->network;
+    int to_container = net != NULL && strncmp(net, "container:", 10) == 0;
+    const char *ids = o->userns ? "--userns" : o->uidmaps ? "--uidmap" : "--gidmap";
+    const char *dns = o->dns ? "--dns" : o->dns_search ? "--dns-search" : "--add-host";
+    struct net_options parsed = {0};
+
+    if (!to_container && (net == NULL || strncmp(net, "ns:", 3) != 0))
+        return 0;
+    /* Only its syntax: these two modes need no helper, so nothing depends on $PATH. */
+    if (net_options_parse(net, &parsed, err) < 0)
+        return -1;
+    net_options_clear(&parsed);
+    if (o->publish != NULL || o->publish_all)
+        return ctr_error_set(err, EINVAL, "%s cannot be used with --network '%s': %s",
+                             o->publish ? "-p" : "-P", net,
+                             to_container ? "publish ports on the container that owns the "
+                                            "network namespace"
+                                          : "ctr starts no network helper for a namespace it "
+                                            "joins");
+    if (!to_container)
+        return 0;
+    if (o->userns != NULL || o->uidmaps != NULL || o->gidmaps != NULL)
+        return ctr_error_set(err, EINVAL,
+                             "%s cannot be used with --network '%s': the container joins the "
+                             "user namespace of the container that owns the network namespace",
+                             ids, net);
+    if (o->dns != NULL || o->dns_search != NULL || o->add_hosts != NULL)
+        return ctr_error_set(err, EINVAL,
+                             "%s cannot be used with --network '%s': the container shares that "
+                             "container's /etc/resolv.conf and /etc/hosts",
+                             dns, net);
+    if (storage_container_find(s, net + 10, ret_owner, err) < 0)
+        return ctr_error_wrap(err, "--network '%s'", net);
+    return 0;
+}
+
+/*
+ * The network of the container `owner` (container:NAME), stored by id, and its id maps: its
+ * user namespace is this one's, so inspect shows them and the root directory gets its root.
+ */
+static int join_owner(const struct storage_container *owner, struct ctr_spec *spec,
+                      struct ctr_error **err)
+{
+    struct ctr_spec theirs = {0};
+
+    if (container_spec(owner, &theirs, err) < 0) {
+        ctr_spec_clear(&theirs);
+        return -1;
+    }
+    free(spec->network);
+    spec->network = xasprintf("container:%s", owner->id);
+    for (char **p = theirs.security.uid_map; p && *p; p++)
+        strv_push(&spec->security.uid_map, *p);
+    for (char **p = theirs.security.gid_map; p && *p; p++)
+        strv_push(&spec->security.gid_map, *p);
+    ctr_spec_clear(&theirs);
     return 0;
 }
 
@@ -490,6 +653,7 @@ int container_create(struct ctr_ctx *ctx, const struct container_opts *o, const 
     cleanup_free char *image_name = NULL;
     cleanup_free char *name = NULL;
     struct storage_container c = {0};
+    struct storage_container owner = {0};
     struct container_dirs d = {0};
     struct ctr_spec spec = {0};
     char id[65];
@@ -502,13 +666,22 @@ int container_create(struct ctr_ctx *ctx, const struct container_opts *o, const 
                              "invalid container name '%s': use letters, digits, '_', '.' and "
                              "'-', starting with a letter or digit",
                              o->name);
-    if (resolve_image(ctx, o, image, &img, &image_name, err) < 0)
+    if (check_joined_network(s, o, &owner, err) < 0)
         return -1;
+    if (resolve_image(ctx, o, image, &img, &image_name, err) < 0) {
+        storage_container_clear(&owner);
+        return -1;
+    }
     cfg = image_config_parse(img->config, img->config_len, err);
-    if (cfg == NULL)
+    if (cfg == NULL) {
+        storage_container_clear(&owner);
         return ctr_error_wrap(err, "image '%s': its config", image);
+    }
     storage_container_new_id(id);
-    if (build_spec(o, cfg, cmd, id, &spec, err) < 0)
+    if (o->argv != NULL)
+        spec.create_command = create_command(ctx, o);
+    if (build_spec(o, cfg, cmd, id, &spec, err) < 0 ||
+        (owner.id != NULL && join_owner(&owner, &spec, err) < 0))
         goto fail;
     if (o->replace) {
         struct storage_container old = {0};
@@ -546,13 +719,14 @@ int container_create(struct ctr_ctx *ctx, const struct container_opts *o, const 
     if (storage_container_add(s, &c, err) < 0)
         goto fail;
     row_added = 1;
-    if (o->cidfile && write_cidfile(o->cidfile, id, err) < 0)
+    if (o->cidfile && write_cidfile(o->cidfile, id, o->replace, err) < 0)
         goto fail;
     free(c.command);
     free(c.config);
     memset(&c, 0, sizeof(c));
     ctr_spec_clear(&spec);
     container_dirs_clear(&d);
+    storage_container_clear(&owner);
     return storage_container_find(s, id, ret, err);
 
 fail:
@@ -570,6 +744,7 @@ fail:
     free(c.config);
     ctr_spec_clear(&spec);
     container_dirs_clear(&d);
+    storage_container_clear(&owner);
     return -1;
 }
 
@@ -591,6 +766,9 @@ int container_wait_exit(struct ctr_ctx *ctx, struct storage_container *c, int ti
     struct storage *s = ctx_store(ctx, err);
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : now_ms() + timeout_ms;
     cleanup_free char *id = NULL;
+
+    int64_t started = c->started;
+    unsigned restarts = c->restart_count;
 
     if (s == NULL)
         return -1;
@@ -617,6 +795,17 @@ int container_wait_exit(struct ctr_ctx *ctx, struct storage_container *c, int ti
         *c = fresh;
         if (c->state != STORAGE_CONTAINER_RUNNING && !monitor_alive)
             return 0;
+        /*
+         * Its restart policy (or the user) started it again: the run waited for exited, and
+         * its code is the last one recorded.  `ctr wait` returns then, as Podman's does,
+         * rather than for as long as the policy keeps restarting it.
+         */
+        if (started != 0 && (c->started != started || c->restart_count != restarts)) {
+            if (storage_container_exit_code(s, id, &code, err) < 0)
+                return -1;
+            c->exit_code = code;
+            return 0;
+        }
         if (now_ms() >= deadline)
             return ctr_error_set(err, ETIMEDOUT, "container '%s' did not exit in time", c->name);
         sleep_ms(delay);
@@ -650,14 +839,38 @@ static int wait_dead(pid_t pid, uint64_t start, long ms)
     return dead;
 }
 
+int container_mark_stopped(struct ctr_ctx *ctx, struct storage_container *c, struct ctr_error **err)
+{
+    struct storage *s = ctx_store(ctx, err);
+    struct storage_container fresh = {0};
+
+    if (s == NULL || storage_container_mark_stopped(s, c->id, err) < 0)
+        return -1;
+    if (storage_container_find(s, c->id, &fresh, err) < 0) {
+        if ((*err)->code != ENOENT)
+            return -1;
+        /* Removed meanwhile (--rm): it is stopped for good. */
+        ctr_error_clear(err);
+        c->state = STORAGE_CONTAINER_EXITED;
+        return 0;
+    }
+    storage_container_clear(c);
+    *c = fresh;
+    return 0;
+}
+
 int container_stop(struct ctr_ctx *ctx, struct storage_container *c, int timeout,
                    struct ctr_error **err)
 {
     struct ctr_spec spec = {0};
     int sig;
 
+    /* Before any signal: the exit that follows is the user's doing, not one to restart. */
+    if (container_mark_stopped(ctx, c, err) < 0)
+        return -1;
+    /* Between two runs of a restart policy, its helper sees the mark and ends: wait for it. */
     if (c->state != STORAGE_CONTAINER_RUNNING)
-        return 0;
+        return container_wait_exit(ctx, c, 10000, err);
     if (container_spec(c, &spec, err) < 0)
         return -1;
     sig = spec.stop_signal > 0 ? spec.stop_signal : SIGTERM;
@@ -694,6 +907,40 @@ static int remove_dir(const char *dir, struct ctr_error **err)
     return r;
 }
 
+/*
+ * The running containers that joined the network namespace of container `id`
+ * (--network container:) as "'a', 'b'" in *ret_names, or NULL when there are none.
+ */
+static int running_dependents(struct storage *s, const char *id, char **ret_names,
+                              struct ctr_error **err)
+{
+    cleanup_free char *mode = xasprintf("container:%s", id);
+    struct storage_container *list = NULL;
+    char *names = NULL;
+    size_t n = 0;
+
+    if (storage_container_list(s, &list, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        cleanup_error struct ctr_error *ignored = NULL;
+        struct ctr_spec spec = {0};
+
+        if (list[i].state == STORAGE_CONTAINER_RUNNING &&
+            container_spec(&list[i], &spec, &ignored) == 0 && spec.network != NULL &&
+            strcmp(spec.network, mode) == 0) {
+            char *longer =
+                    xasprintf("%s%s'%s'", names ? names : "", names ? ", " : "", list[i].name);
+
+            free(names);
+            names = longer;
+        }
+        ctr_spec_clear(&spec);
+    }
+    storage_container_list_free(list, n);
+    *ret_names = names;
+    return 0;
+}
+
 int container_remove(struct ctr_ctx *ctx, struct storage_container *c, int force,
                      struct ctr_error **err)
 {
@@ -702,6 +949,11 @@ int container_remove(struct ctr_ctx *ctx, struct storage_container *c, int force
     int r;
 
     if (s == NULL)
+        return -1;
+    /* A container removed is stopped for good: no restart policy may start it meanwhile (the
+     * mark is skipped for one that runs and is not forced: that is refused below). */
+    if ((force || c->state != STORAGE_CONTAINER_RUNNING) && c->monitor_pid != getpid() &&
+        container_mark_stopped(ctx, c, err) < 0)
         return -1;
     if (c->state == STORAGE_CONTAINER_RUNNING) {
         if (!force)
@@ -712,10 +964,23 @@ int container_remove(struct ctr_ctx *ctx, struct storage_container *c, int force
         if (ctr_proc_alive(c->pid, c->pid_start) && kill(c->pid, SIGKILL) < 0 && errno != ESRCH)
             return ctr_error_errno(err, "kill container '%s'", c->name);
     }
+    /* Their namespace would outlive it, but they could never start again. */
+    if (!force) {
+        cleanup_free char *dependents = NULL;
+
+        if (running_dependents(s, c->id, &dependents, err) < 0)
+            return -1;
+        if (dependents != NULL)
+            return ctr_error_set(err, EBUSY,
+                                 "container '%s' is in use: running containers share its "
+                                 "network namespace (%s): stop them first, or use 'ctr rm -f'",
+                                 c->name, dependents);
+    }
     /* Its monitor records the exit (and may be removing it for --rm): let it finish. */
     if (c->monitor_pid != getpid() && container_wait_exit(ctx, c, 15000, err) < 0)
         return -1;
     container_release_network(s, c->id);
+    container_notify_remove(s->runroot, c->id);
     container_dirs_init(&d, s, c->id);
     r = remove_dir(d.dir, err);
     container_dirs_clear(&d);

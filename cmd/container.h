@@ -58,7 +58,13 @@ struct container_opts {
     char **uidmaps;
     char **gidmaps;
     int read_only;
-    int read_only_tmpfs; /* -1: the default (true) */
+    int read_only_tmpfs;             /* -1: the default (true) */
+    enum ctr_restart_policy restart; /* --restart */
+    unsigned restart_max;
+    enum ctr_sdnotify sdnotify; /* --sdnotify; 0 is container, the default */
+    /* The command's own argv as parsed ("run", options, image, ...): the CreateCommand. */
+    int argc;
+    char **argv;
 };
 
 /* getopt_long for create/run; the option table and short options are shared. */
@@ -102,10 +108,34 @@ int container_stop(struct ctr_ctx *ctx, struct storage_container *c, int timeout
 
 /*
  * Removes a container: kills it first when running and `force`, else refuses; then its
- * directory (as the owner of its files) and its row.
+ * directory (as the owner of its files) and its row.  Without `force` it also refuses (EBUSY)
+ * while running containers share its network namespace (--network container:).
  */
 int container_remove(struct ctr_ctx *ctx, struct storage_container *c, int force,
                      struct ctr_error **err);
+
+/*
+ * Marks the container stopped by the user (ctr stop, kill, rm -f: its --restart policy no
+ * longer applies) and re-reads `c`: a restart that happened before the mark shows in it, and
+ * none can follow.  One removed meanwhile (--rm) is left in `c`, as exited.
+ */
+int container_mark_stopped(struct ctr_ctx *ctx, struct storage_container *c,
+                           struct ctr_error **err);
+
+/*
+ * Carries out the --restart policy after the run of init `pid` exited with `exit_code`: when
+ * it says so, and the user did not stop the container meanwhile, waits a backoff (100 ms,
+ * doubling per restart up to 10 s; 100 ms again after a run of 10 s or more) and starts the
+ * container again detached, under a new monitor.  1 when it was restarted, 0 when not.
+ */
+int container_restart_policy(struct ctr_ctx *ctx, const char *id, pid_t pid, int exit_code,
+                             struct ctr_error **err);
+
+/*
+ * The container id a --cidfile holds (up to its first blank or newline), newly allocated.  A
+ * missing file fails with ENOENT ("--cidfile: open '/run/x.cid': No such file or directory").
+ */
+char *container_cidfile_read(const char *path, struct ctr_error **err);
 
 /* Waits until the container is not running and its monitor is done; refreshes `c`. */
 int container_wait_exit(struct ctr_ctx *ctx, struct storage_container *c, int timeout_ms,
@@ -123,6 +153,16 @@ int container_write_etc(const struct container_dirs *d, const struct ctr_spec *s
                         const char *name, const char *dns, const char *host_address,
                         struct ctr_error **err);
 
+/*
+ * --network container:NAME: the container shares the network of the container whose files are
+ * in `owner_dir`.  Writes its own /etc/hostname, that container's /etc/resolv.conf, and an
+ * /etc/hosts with its own localhost and hostname lines followed by that container's other
+ * lines (its name and hostname, which reach the same loopback, host.containers.internal and
+ * --add-host entries).
+ */
+int container_write_etc_shared(const struct container_dirs *d, const struct ctr_spec *spec,
+                               const char *name, const char *owner_dir, struct ctr_error **err);
+
 /* Loads the spec stored with `c`. */
 int container_spec(const struct storage_container *c, struct ctr_spec *ret, struct ctr_error **err);
 
@@ -135,6 +175,48 @@ int container_spec(const struct storage_container *c, struct ctr_spec *ret, stru
 void attach_block_signals(void);
 void attach_unblock_signals(void);
 int attach_wait(pid_t pid, int pty, int stdin_open, int *ret_status, struct ctr_error **err);
+
+/*
+ * What a container run in the foreground adds (run, start -a; not exec): SIGTERM sends the
+ * container its stop signal instead, and SIGKILL follows when it is still running
+ * `stop_timeout` seconds later, as `ctr stop` does; with `notify_fd` >= 0 (--sdnotify=container)
+ * the container's notifications are relayed to `notify_target` with ctr as MAINPID.
+ */
+struct attach_container {
+    int stop_signal;
+    unsigned stop_timeout;
+    int notify_fd;
+    const char *notify_target;
+};
+int attach_wait_container(pid_t pid, int pty, int stdin_open, const struct attach_container *ac,
+                          int *ret_status, struct ctr_error **err);
+
+/*
+ * --sdnotify for one start of a container.  container_notify_prepare() takes $NOTIFY_SOCKET
+ * out of ctr's environment (at its first call) and, in container mode, binds the container's
+ * own socket in RUNROOT/notify/ID and adds its directory to `spec` (the plan, not the stored
+ * spec) as a bind mount on /run/notify, with NOTIFY_SOCKET=/run/notify/notify.sock in the
+ * container's environment.  Without $NOTIFY_SOCKET nothing is done, whatever the mode.
+ */
+struct container_notify {
+    enum ctr_sdnotify mode;
+    const char *target; /* $NOTIFY_SOCKET as ctr got it (static), or NULL */
+    int fd;             /* container mode: the container's socket, to relay; else -1 */
+    char *dir;          /* its directory */
+};
+int container_notify_prepare(const struct storage *s, const char *id, struct ctr_spec *spec,
+                             struct container_notify *ret, struct ctr_error **err);
+/*
+ * The container's process runs and `mainpid` is the process systemd should watch (ctr, or the
+ * monitor of a detached container): conmon mode sends MAINPID and READY=1; container mode
+ * sends MAINPID when it is not ctr, before the monitor relays anything.  A failure to send is
+ * a warning.
+ */
+void container_notify_started(const struct container_notify *n, pid_t mainpid);
+/* Closes the socket and frees; the directory stays (a monitor may be using it). */
+void container_notify_clear(struct container_notify *n);
+/* Removes the container's socket directory, when there is one. */
+void container_notify_remove(const char *runroot, const char *id);
 
 /* Ends a detached container's pasta (removes its namespace link); nothing to do otherwise. */
 void container_release_network(const struct storage *s, const char *id);

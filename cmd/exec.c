@@ -13,21 +13,21 @@
 #include "spawn.h"
 #include "xalloc.h"
 
-static const char usage[] =
-        "Usage: ctr exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
-        "\n"
-        "Run a command in a running container: it joins the container's namespaces (its\n"
-        "user namespace first) and gets its environment, user and working directory unless\n"
-        "overridden.  Exits with the command's status (126 cannot invoke, 127 not found).\n"
-        "\n"
-        "Options:\n"
-        "  -i, --interactive       pass our stdin to the command\n"
-        "  -t, --tty               allocate a terminal\n"
-        "  -d, --detach            do not wait for the command\n"
-        "  -e, --env KEY[=VALUE]   set an environment variable\n"
-        "  -u, --user USER[:GROUP] user in the container's /etc/passwd\n"
-        "  -w, --workdir DIR       working directory inside the container\n"
-        "  -h, --help              print this help\n";
+static const struct cmd_option options[] = {
+        {"interactive", 'i', no_argument, 'i', NULL, "pass our stdin to the command",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"tty", 't', no_argument, 't', NULL, "allocate a terminal", CMD_COMPLETE_NONE, NULL, NULL},
+        {"detach", 'd', no_argument, 'd', NULL, "do not wait for the command", CMD_COMPLETE_NONE,
+         NULL, NULL},
+        {"env", 'e', required_argument, 'e', "KEY[=VALUE]", "set an environment variable",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"user", 'u', required_argument, 'u', "USER[:GROUP]", "user in the container's /etc/passwd",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"workdir", 'w', required_argument, 'w', "DIR", "working directory inside the container",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
 static const char *lookup_env(const char *key)
 {
@@ -36,12 +36,7 @@ static const char *lookup_env(const char *key)
 
 int cmd_exec(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct option options[] = {
-            {"interactive", no_argument, NULL, 'i'}, {"tty", no_argument, NULL, 't'},
-            {"detach", no_argument, NULL, 'd'},      {"env", required_argument, NULL, 'e'},
-            {"user", required_argument, NULL, 'u'},  {"workdir", required_argument, NULL, 'w'},
-            {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     struct storage_container ct = {0};
     struct ctr_spec spec = {0};
     struct ctr_exec x = {0};
@@ -53,7 +48,8 @@ int cmd_exec(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     int c, interactive = 0, tty = 0, detach = 0, status = -1, wstatus;
     pid_t pid;
 
-    while ((c = getopt_long(argc, argv, "+:itde:u:w:h", options, NULL)) != -1) {
+    cmd_getopt_init(&g, options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'i':
             interactive = 1;
@@ -81,7 +77,7 @@ int cmd_exec(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
             workdir = optarg;
             break;
         case 'h':
-            cmd_print_text(usage);
+            cmd_print_help(&ctr_cmd_exec);
             return 0;
         default:
             return cmd_getopt_error("exec", c, argv, err);
@@ -150,4 +146,12 @@ const struct ctr_command ctr_cmd_exec = {
         .run = cmd_exec,
         .flags = CMD_NEEDS_STORE,
         .summary = "Run a command in a running container",
+        .synopsis = "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
+        .description = "Run a command in a running container: it joins the container's namespaces "
+                       "(its\nuser namespace first) and gets its environment, user and working "
+                       "directory unless\noverridden.  Exits with the command's status (126 cannot "
+                       "invoke, 127 not found).\n",
+        .options = options,
+        .operand = CMD_COMPLETE_CONTAINER_RUNNING,
+        .operands = CMD_COMPLETE_FILE,
 };

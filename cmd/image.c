@@ -11,36 +11,102 @@
 #include "images.h"
 #include "lookup.h"
 #include "pull.h"
+#include "template.h"
 #include "xalloc.h"
 
-static const char usage[] = "Usage: ctr image COMMAND [ARG...]\n"
-                            "\n"
-                            "Manage images.\n"
-                            "\n"
-                            "Commands:\n"
-                            "  inspect      Show the details of images as JSON\n"
-                            "  ls           List images (as 'ctr images')\n"
-                            "  prune        Remove images without names, and unused layers\n"
-                            "  pull         Pull images (as 'ctr pull')\n"
-                            "  rm           Remove images (as 'ctr rmi')\n"
-                            "  tag          Name an image (as 'ctr tag')\n";
+static const struct cmd_option inspect_options[] = {
+        {"format", 'f', required_argument, 'f', "FORMAT",
+         "json (default), or a Go template such as '{{.Architecture}}'", CMD_COMPLETE_FORMAT, NULL,
+         NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
-static const char inspect_usage[] = "Usage: ctr image inspect IMAGE...\n"
-                                    "\n"
-                                    "Show images as a JSON array: ids, names, digests, the\n"
-                                    "platform, the layers and the image configuration.\n"
-                                    "\n"
-                                    "Options:\n"
-                                    "  -h, --help    print this help\n";
+static const struct cmd_option prune_options[] = {
+        {"all", 'a', no_argument, 'a', NULL, "remove every image no container uses",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
-static const char prune_usage[] = "Usage: ctr image prune [-a]\n"
-                                  "\n"
-                                  "Remove images that have no name and no container, then\n"
-                                  "every layer no image needs.\n"
-                                  "\n"
-                                  "Options:\n"
-                                  "  -a, --all     remove every image no container uses\n"
-                                  "  -h, --help    print this help\n";
+static const struct cmd_option image_options[] = {
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
+
+static int image_inspect(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+static int image_prune(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err);
+
+/* The members of inspect_json(), which --format's {{.Field}} can name. */
+static const char *const inspect_format_fields[] = {
+        "Architecture", "Config",   "Created", "Digest", "Id",      "Names",
+        "Os",           "RepoTags", "RootFS",  "Size",   "Variant", NULL,
+};
+
+static const struct ctr_command image_inspect_cmd = {
+        .name = "inspect",
+        .run = image_inspect,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Show the details of images as JSON",
+        .synopsis = "image inspect [OPTIONS] IMAGE...",
+        .description = "Show images as a JSON array: ids, names, digests, the\nplatform, the "
+                       "layers and the image configuration; or, with a --format\ntemplate, one "
+                       "line per image.\n",
+        .options = inspect_options,
+        .operand = CMD_COMPLETE_IMAGE,
+        .operands = CMD_COMPLETE_IMAGE,
+        .format_fields = inspect_format_fields,
+};
+
+static const struct ctr_command image_ls_cmd = {
+        .name = "ls",
+        .run = cmd_images,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "List images (as 'ctr images')",
+        .synopsis = "image ls [OPTIONS]",
+        .description = "List the images in your store, as 'ctr images' does.\n",
+        .options = cmd_images_options,
+        .format_fields = cmd_images_format_fields,
+};
+
+static const struct ctr_command image_list_cmd = {
+        .name = "list",
+        .run = cmd_images,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "List images (as 'ctr images')",
+        .synopsis = "image list [OPTIONS]",
+        .description = "List the images in your store, as 'ctr images' does.\n",
+        .options = cmd_images_options,
+        .format_fields = cmd_images_format_fields,
+};
+
+static const struct ctr_command image_prune_cmd = {
+        .name = "prune",
+        .run = image_prune,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Remove images without names, and unused layers",
+        .synopsis = "image prune [-a]",
+        .description = "Remove images that have no name and no container, then\nevery layer no "
+                       "image needs.\n",
+        .options = prune_options,
+};
+
+static const struct ctr_command image_rm_cmd = {
+        .name = "rm",
+        .run = cmd_rmi,
+        .flags = CMD_NEEDS_STORE,
+        .summary = "Remove images (as 'ctr rmi')",
+        .synopsis = "image rm [OPTIONS] IMAGE...",
+        .description = "Remove images, as 'ctr rmi' does.\n",
+        .options = cmd_rmi_options,
+        .operand = CMD_COMPLETE_IMAGE,
+        .operands = CMD_COMPLETE_IMAGE,
+};
+
+static const struct ctr_command *const image_subcommands[] = {
+        &image_inspect_cmd, &image_list_cmd, &image_ls_cmd, &image_prune_cmd,
+        &ctr_cmd_pull,      &image_rm_cmd,   &ctr_cmd_tag,  NULL,
+};
 
 static json_t *inspect_json(const struct storage_image *img, struct ctr_error **err)
 {
@@ -71,28 +137,35 @@ static json_t *inspect_json(const struct storage_image *img, struct ctr_error **
 
 static int image_inspect(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct option options[] = {
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
-    cleanup_free char *text = NULL;
+    cleanup_with(json_decrefp) json_t *out = json_array();
+    struct ctr_template *tmpl = NULL;
+    const char *format = NULL;
+    struct cmd_getopt g;
     struct storage *s;
-    json_t *out;
     int c, status = 0;
 
-    while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
-        if (c == 'h') {
-            cmd_print_text(inspect_usage);
+    cmd_getopt_init(&g, inspect_options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
+        switch (c) {
+        case 'f':
+            format = optarg;
+            break;
+        case 'h':
+            cmd_print_help(&image_inspect_cmd);
             return 0;
+        default:
+            return cmd_getopt_error("image inspect", c, argv, err);
         }
-        return cmd_getopt_error("image inspect", c, argv, err);
     }
     if (optind >= argc)
         return cmd_usage_error("image inspect", err, "needs an image");
+    /* As Podman: a "table" prefix is accepted and prints no header for inspect. */
+    if (format != NULL && strcmp(format, "json") != 0 &&
+        ctr_template_parse(format, &tmpl, NULL, err) < 0)
+        return ctr_error_wrap(err, "image inspect --format");
     s = ctx_store(ctx, err);
     if (s == NULL)
-        return -1;
-    out = json_array();
+        status = -1;
     for (int i = optind; i < argc && status == 0; i++) {
         struct storage_image *img = NULL;
         json_t *one;
@@ -111,34 +184,40 @@ static int image_inspect(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_
         else
             json_array_append_new(out, one);
     }
-    if (status == 0) {
-        text = json_dumps(out, JSON_INDENT(4));
+    for (size_t i = 0; status == 0 && tmpl != NULL && i < json_array_size(out); i++) {
+        cleanup_free char *line = ctr_template_render(tmpl, json_array_get(out, i), err);
+
+        if (line == NULL)
+            status = ctr_error_wrap(err, "image inspect --format");
+        else
+            printf("%s\n", line);
+    }
+    if (status == 0 && tmpl == NULL) {
+        cleanup_free char *text = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+
         puts(text ? text : "[]");
     }
-    json_decref(out);
+    ctr_template_free(tmpl);
     return status;
 }
 
 static int image_prune(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct option options[] = {
-            {"all", no_argument, NULL, 'a'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     struct storage_image **list = NULL;
     struct image_store_ns ns;
     struct storage *s;
     size_t n = 0;
     int all = 0, c, status = 0;
 
-    while ((c = getopt_long(argc, argv, "+:ah", options, NULL)) != -1) {
+    cmd_getopt_init(&g, prune_options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'a':
             all = 1;
             break;
         case 'h':
-            cmd_print_text(prune_usage);
+            cmd_print_help(&image_prune_cmd);
             return 0;
         default:
             return cmd_getopt_error("image prune", c, argv, err);
@@ -170,31 +249,7 @@ static int image_prune(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_er
 
 int cmd_image(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct {
-        const char *name;
-        int (*run)(struct ctr_ctx *, int, char **, struct ctr_error **);
-    } subs[] = {
-            {"inspect", image_inspect}, {"ls", cmd_images}, {"list", cmd_images},
-            {"prune", image_prune},     {"pull", cmd_pull}, {"rm", cmd_rmi},
-            {"tag", cmd_tag},
-    };
-
-    if (argc < 2) {
-        cmd_print_text(usage);
-        return CTR_EXIT_ERROR;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        cmd_print_text(usage);
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-        if (strcmp(argv[1], subs[i].name) == 0) {
-            optind = 0;
-            return subs[i].run(ctx, argc - 1, argv + 1, err);
-        }
-    }
-    return cmd_usage_error("image", err, "has no command '%s'", argv[1]);
+    return cmd_run_subcommand(&ctr_cmd_image, ctx, argc, argv, err);
 }
 
 const struct ctr_command ctr_cmd_image = {
@@ -202,4 +257,9 @@ const struct ctr_command ctr_cmd_image = {
         .run = cmd_image,
         .flags = CMD_NEEDS_STORE,
         .summary = "Manage images (inspect, ls, prune, pull, rm, tag)",
+        .synopsis = "image COMMAND [ARG...]",
+        .description = "Manage images.\n",
+        .options = image_options,
+        .operand = CMD_COMPLETE_COMMAND,
+        .subcommands = image_subcommands,
 };

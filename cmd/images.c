@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -10,24 +11,45 @@
 #include "cleanup.h"
 #include "cmd.h"
 #include "images.h"
+#include "template.h"
 #include "xalloc.h"
 
-static const char usage[] =
-        "Usage: ctr images [OPTIONS]\n"
-        "\n"
-        "List the images in your store: one row per name, and one for an image without\n"
-        "names (shown as <none>).\n"
-        "\n"
-        "Options:\n"
-        "  -a, --all                show all images (ctr keeps no intermediate images, so\n"
-        "                           this is the same list)\n"
-        "  -q, --quiet              print only image ids\n"
-        "      --digests            show the manifest digest\n"
-        "      --no-trunc           show full ids\n"
-        "  -f, --filter FILTER      reference=PATTERN (a name glob) or dangling=true|false;\n"
-        "                           may be repeated (all must hold)\n"
-        "      --format FORMAT      'table' (default) or 'json'\n"
-        "  -h, --help               print this help\n";
+enum {
+    OPT_DIGESTS = 256,
+    OPT_NO_TRUNC,
+    OPT_FORMAT
+};
+
+const struct cmd_option cmd_images_options[] = {
+        {"all", 'a', no_argument, 'a', NULL,
+         "show all images (ctr keeps no intermediate images, so\nthis is the same list)",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"quiet", 'q', no_argument, 'q', NULL, "print only image ids", CMD_COMPLETE_NONE, NULL,
+         NULL},
+        {"digests", 0, no_argument, OPT_DIGESTS, NULL, "show the manifest digest",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"no-trunc", 0, no_argument, OPT_NO_TRUNC, NULL, "show full ids", CMD_COMPLETE_NONE, NULL,
+         NULL},
+        {"filter", 'f', required_argument, 'f', "FILTER",
+         "reference=PATTERN (a name glob) or dangling=true|false;\nmay be repeated (all must hold)",
+         CMD_COMPLETE_VALUES, "reference= dangling=true dangling=false", NULL},
+        {"format", 0, required_argument, OPT_FORMAT, "FORMAT",
+         "'table' (default), 'json', or a Go template such as\n'{{.Repository}}:{{.Tag}}' "
+         "('table ...' adds a header)",
+         CMD_COMPLETE_FORMAT, NULL, NULL},
+        {"noheading", 'n', no_argument, 'n', NULL, "print no header row", CMD_COMPLETE_NONE, NULL,
+         NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
+
+/* What --format's {{.Field}} can name, as Podman's images names them. */
+const char *const cmd_images_format_fields[] = {
+        "Containers", "Created",  "CreatedAt",   "CreatedSince", "CreatedTime", "Dangling",
+        "Digest",     "History",  "ID",          "Id",           "Labels",      "Names",
+        "ParentId",   "ReadOnly", "RepoDigests", "RepoTags",     "Repository",  "SharedSize",
+        "Size",       "Tag",      "VirtualSize", NULL,
+};
 
 struct filters {
     char **references; /* globs, against the full name and against repo:tag without domain */
@@ -100,141 +122,337 @@ static void split_name(const char *name, char **repo, char **tag)
     }
 }
 
-static json_t *image_json(const struct storage_image *img)
+/* Podman's JSON time: RFC 3339 in UTC. */
+static json_t *rfc3339_json(int64_t sec)
 {
-    json_t *names = json_array();
+    time_t t = (time_t)sec;
+    struct tm tm;
+    char buf[64];
 
-    for (char **n = img->names; *n != NULL; n++)
-        json_array_append_new(names, json_string(*n));
-    return json_pack("{s:s, s:o, s:s, s:I, s:I, s:b, s:s, s:s, s:i}", "Id",
-                     img->id + strlen("sha256:"), "Names", names, "Digest", img->manifest_digest,
-                     "Created", (json_int_t)img->created, "Size", (json_int_t)img->size, "Dangling",
-                     img->names[0] == NULL, "Os", img->os, "Architecture", img->architecture,
-                     "Layers", (int)strv_length(img->diff_ids));
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_string(buf);
 }
 
-int cmd_images(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
+static json_t *names_json(const struct storage_image *img)
 {
-    enum {
-        OPT_DIGESTS = 256,
-        OPT_NO_TRUNC,
-        OPT_FORMAT
-    };
-    static const struct option options[] = {
-            {"all", no_argument, NULL, 'a'},
-            {"quiet", no_argument, NULL, 'q'},
-            {"digests", no_argument, NULL, OPT_DIGESTS},
-            {"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
-            {"filter", required_argument, NULL, 'f'},
-            {"format", required_argument, NULL, OPT_FORMAT},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
-    struct filters f = {NULL, -1};
-    enum cmd_format format = CMD_FORMAT_TEXT;
-    int quiet = 0, digests = 0, no_trunc = 0, c, status = -1;
-    struct storage_image **list = NULL;
-    size_t n = 0, n_refs = 0;
-    json_t *out = NULL;
-    struct storage *s;
-    int64_t now = time(NULL);
+    json_t *a = json_array();
 
-    while ((c = getopt_long(argc, argv, "+:aqf:h", options, NULL)) != -1) {
+    for (char **n = img->names; *n != NULL; n++)
+        json_array_append_new(a, json_string(*n));
+    return a;
+}
+
+/* "host/repo@sha256:..." for each repository the image is named in, as Podman lists them. */
+static json_t *repo_digests_json(const struct storage_image *img)
+{
+    json_t *a = json_array();
+
+    for (char **n = img->names; *n != NULL; n++) {
+        cleanup_free char *repo = NULL, *tag = NULL, *one = NULL;
+        int seen = 0;
+        size_t i;
+        json_t *e;
+
+        split_name(*n, &repo, &tag);
+        one = xasprintf("%s@%s", repo, img->manifest_digest);
+        json_array_foreach(a, i, e)
+        {
+            seen |= strcmp(json_string_value(e), one) == 0;
+        }
+        if (!seen)
+            json_array_append_new(a, json_string(one));
+    }
+    return a;
+}
+
+/* The image config's labels (a new reference), JSON null when it has none. */
+static json_t *labels_json(struct storage *s, const struct storage_image *img,
+                           struct ctr_error **err)
+{
+    struct storage_image *full = NULL;
+    json_error_t jerr;
+    json_t *config, *labels;
+
+    if (storage_image_lookup(s, img->id, &full, err) < 0)
+        return NULL;
+    if (full == NULL) {
+        ctr_error_set(err, ENOENT, "image '%s' was removed meanwhile", img->id);
+        return NULL;
+    }
+    config = json_loadb(full->config, full->config_len, 0, &jerr);
+    storage_image_free(full);
+    if (config == NULL) {
+        ctr_error_set(err, EINVAL, "stored config of '%s' does not parse: %s (line %d)", img->id,
+                      jerr.text, jerr.line);
+        return NULL;
+    }
+    labels = json_object_get(json_object_get(config, "config"), "Labels");
+    labels = json_is_object(labels) ? json_incref(labels) : json_null();
+    json_decref(config);
+    return labels;
+}
+
+/*
+ * One image as Podman's `images --format json` shows it (its member names and order), then
+ * what ctr adds: Dangling, Os, Architecture and the number of Layers.
+ */
+static json_t *image_json(struct storage *s, const struct storage_image *img, int want_labels,
+                          struct ctr_error **err)
+{
+    json_t *labels = want_labels ? labels_json(s, img, err) : json_null();
+    int users = labels != NULL ? storage_image_users(s, img->id, err) : -1;
+
+    if (users < 0) {
+        json_decref(labels);
+        return NULL;
+    }
+    return json_pack("{s:s, s:s, s:o, s:o, s:I, s:i, s:I, s:o, s:i, s:o, s:s, s:o, s:I, s:o, "
+                     "s:b, s:s, s:s, s:i}",
+                     "Id", img->id + strlen("sha256:"), "ParentId", "", "RepoTags", names_json(img),
+                     "RepoDigests", repo_digests_json(img), "Size", (json_int_t)img->size,
+                     "SharedSize", 0, "VirtualSize", (json_int_t)img->size, "Labels", labels,
+                     "Containers", users, "Names", names_json(img), "Digest", img->manifest_digest,
+                     "History", names_json(img), "Created", (json_int_t)img->created, "CreatedAt",
+                     rfc3339_json(img->created), "Dangling", img->names[0] == NULL, "Os", img->os,
+                     "Architecture", img->architecture, "Layers", (int)strv_length(img->diff_ids));
+}
+
+/*
+ * What a --format template sees for one row (one name of an image), as Podman's images names
+ * it: its JSON, with ID, Created, Size... as the table shows them.
+ */
+static json_t *template_row(json_t *image, const struct storage_image *img, const char *name,
+                            int no_trunc, int64_t now)
+{
+    cleanup_free char *repo = NULL, *tag = NULL;
+    cleanup_free char *ago = cmd_human_ago(img->created, now);
+    cleanup_free char *size = cmd_human_size(img->size);
+    cleanup_free char *at = cmd_go_time(img->created * 1000000000LL);
+    json_t *o = json_copy(image);
+
+    if (name != NULL)
+        split_name(name, &repo, &tag);
+    json_object_set_new(o, "ID",
+                        no_trunc ? json_string(img->id)
+                                 : json_stringn(img->id + strlen("sha256:"), 12));
+    json_object_set_new(o, "Repository", json_string(repo ? repo : "<none>"));
+    json_object_set_new(o, "Tag", json_string(tag ? tag : "<none>"));
+    json_object_set_new(o, "Created", json_string(ago));
+    json_object_set_new(o, "CreatedSince", json_string(ago));
+    json_object_set_new(o, "CreatedAt", json_string(at));
+    json_object_set_new(o, "CreatedTime", json_string(at));
+    json_object_set_new(o, "Size", json_string(size));
+    json_object_set_new(o, "ReadOnly", json_false());
+    return o;
+}
+
+static const char *images_header(const char *field)
+{
+    if (strcmp(field, "ID") == 0)
+        return "IMAGE ID";
+    if (strcmp(field, "ReadOnly") == 0)
+        return "R/O";
+    return NULL;
+}
+
+/* Whether a template may read the image config's labels (or the whole row: "."). */
+static int template_needs_labels(const char *format)
+{
+    if (strstr(format, "Labels") != NULL)
+        return 1;
+    for (const char *p = strchr(format, '.'); p != NULL; p = strchr(p + 1, '.')) {
+        char next = p[1];
+
+        if (!((next >= 'A' && next <= 'Z') || (next >= 'a' && next <= 'z') || next == '_'))
+            return 1;
+    }
+    return 0;
+}
+
+struct images_opts {
+    int quiet, digests, no_trunc, noheading;
+    const char *format; /* NULL, "json", "table" or a template */
+    struct filters f;
+};
+
+static int parse_args(int argc, char **argv, struct images_opts *o, int *ret_help,
+                      struct ctr_error **err)
+{
+    struct cmd_getopt g;
+    size_t n_refs = 0;
+    int c;
+
+    cmd_getopt_init(&g, cmd_images_options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'a':
             break;
         case 'q':
-            quiet = 1;
+            o->quiet = 1;
             break;
         case OPT_DIGESTS:
-            digests = 1;
+            o->digests = 1;
             break;
         case OPT_NO_TRUNC:
-            no_trunc = 1;
+            o->no_trunc = 1;
+            break;
+        case 'n':
+            o->noheading = 1;
             break;
         case 'f':
-            if (parse_filter(optarg, &f, &n_refs, err) < 0)
-                goto out;
+            if (parse_filter(optarg, &o->f, &n_refs, err) < 0)
+                return -1;
             break;
         case OPT_FORMAT:
-            if (cmd_parse_format("images", optarg, &format, err) < 0)
-                goto out;
+            o->format = optarg;
             break;
         case 'h':
-            cmd_print_text(usage);
-            status = 0;
-            goto out;
+            *ret_help = 1;
+            return 0;
         default:
-            cmd_getopt_error("images", c, argv, err);
-            goto out;
+            return cmd_getopt_error("images", c, argv, err);
         }
     }
-    if (optind < argc) {
-        cmd_usage_error("images", err, "takes no arguments, got '%s'", argv[optind]);
+    if (optind < argc)
+        return cmd_usage_error("images", err, "takes no arguments, got '%s'", argv[optind]);
+    /* 'text' is what ctr's other reports call the default. */
+    if (o->format != NULL && (strcmp(o->format, "table") == 0 || strcmp(o->format, "text") == 0))
+        o->format = NULL;
+    return 0;
+}
+
+/* The rows of one image: `names` are those the filters let through, NULL for <none>. */
+static int print_rows(struct storage *s, const struct storage_image *img, char **names,
+                      const struct images_opts *o, const struct ctr_template *tmpl, FILE *mem,
+                      int64_t now, struct ctr_error **err)
+{
+    const char *hex = img->id + strlen("sha256:");
+    cleanup_free char *created = cmd_human_ago(img->created, now);
+    cleanup_free char *size = cmd_human_size(img->size);
+    cleanup_with(json_decrefp) json_t *image = NULL;
+
+    if (tmpl == NULL && o->quiet) {
+        printf("%.*s\n", o->no_trunc ? 64 : 12, hex);
+        return 0;
+    }
+    if (tmpl != NULL && (image = image_json(s, img, template_needs_labels(o->format), err)) == NULL)
+        return -1;
+    for (char **nm = names; nm == NULL || *nm != NULL; nm++) {
+        cleanup_free char *repo = NULL, *tag = NULL, *line = NULL;
+
+        if (tmpl != NULL) {
+            json_t *row = template_row(image, img, nm ? *nm : NULL, o->no_trunc, now);
+
+            line = ctr_template_render(tmpl, row, err);
+            json_decref(row);
+            if (line == NULL)
+                return ctr_error_wrap(err, "images --format");
+            fputs(line, mem);
+            if (line[0] == '\0' || line[strlen(line) - 1] != '\n')
+                fputc('\n', mem);
+        } else {
+            if (nm != NULL)
+                split_name(*nm, &repo, &tag);
+            printf("%-40s %-12s %s%s%.*s  %-16s %s\n", repo ? repo : "<none>", tag ? tag : "<none>",
+                   o->digests ? img->manifest_digest : "", o->digests ? "  " : "",
+                   o->no_trunc ? 71 : 12, o->no_trunc ? img->id : hex, created, size);
+        }
+        if (nm == NULL)
+            break;
+    }
+    return 0;
+}
+
+int cmd_images(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
+{
+    struct images_opts o = {.f = {NULL, -1}};
+    struct ctr_template *tmpl = NULL;
+    struct storage_image **list = NULL;
+    char *text = NULL; /* mem's buffer: freed by hand, after fclose() last updates it */
+    size_t n = 0, text_len = 0;
+    json_t *out = NULL;
+    FILE *mem = NULL;
+    struct storage *s;
+    int64_t now = time(NULL);
+    int help = 0, table = 0, status = -1;
+
+    if (parse_args(argc, argv, &o, &help, err) < 0)
         goto out;
+    if (help) {
+        cmd_print_help(&ctr_cmd_images);
+        status = 0;
+        goto out;
+    }
+    if (o.format != NULL && strcmp(o.format, "json") == 0) {
+        out = json_array();
+    } else if (o.format != NULL) {
+        if (ctr_template_parse(o.format, &tmpl, &table, err) < 0) {
+            ctr_error_wrap(err, "images --format");
+            goto out;
+        }
+        mem = open_memstream(&text, &text_len);
+        if (mem == NULL) {
+            ctr_error_errno(err, "images: open a memory stream");
+            goto out;
+        }
+        if (table && !o.noheading) {
+            cleanup_free char *header = ctr_template_header(tmpl, images_header);
+
+            fputs(header, mem);
+            fputc('\n', mem);
+        }
     }
     s = ctx_store(ctx, err);
     if (s == NULL || storage_image_list(s, &list, &n, err) < 0)
         goto out;
-    if (format == CMD_FORMAT_JSON)
-        out = json_array();
-    else if (!quiet)
-        printf("%-40s %-12s %-*s%-*s  %-16s %s\n", "REPOSITORY", "TAG", digests ? 73 : 0,
-               digests ? "DIGEST" : "", no_trunc ? 71 : 12, "IMAGE ID", "CREATED", "SIZE");
+    if (out == NULL && tmpl == NULL && !o.quiet && !o.noheading)
+        printf("%-40s %-12s %-*s%-*s  %-16s %s\n", "REPOSITORY", "TAG", o.digests ? 73 : 0,
+               o.digests ? "DIGEST" : "", o.no_trunc ? 71 : 12, "IMAGE ID", "CREATED", "SIZE");
     for (size_t i = 0; i < n; i++) {
         const struct storage_image *img = list[i];
         int dangling = img->names[0] == NULL;
-        const char *hex = img->id + strlen("sha256:");
-        cleanup_free char *created = cmd_human_ago(img->created, now);
-        cleanup_free char *size = cmd_human_size(img->size);
-        int shown = 0;
+        cleanup_strv char **names = NULL;
 
-        if ((f.dangling == 1 && !dangling) || (f.dangling == 0 && dangling))
+        if ((o.f.dangling == 1 && !dangling) || (o.f.dangling == 0 && dangling))
             continue;
-        if (f.references != NULL && dangling)
+        if (o.f.references != NULL && dangling)
+            continue;
+        for (char **nm = img->names; *nm != NULL; nm++) {
+            if (name_matches(*nm, o.f.references))
+                strv_push(&names, *nm);
+        }
+        if (!dangling && names == NULL)
             continue;
         if (out != NULL) {
-            int any = dangling;
+            json_t *one = image_json(s, img, 1, err);
 
-            for (char **nm = img->names; *nm != NULL && !any; nm++)
-                any = name_matches(*nm, f.references);
-            if (any)
-                json_array_append_new(out, image_json(img));
-            continue;
-        }
-        for (char **nm = dangling ? NULL : img->names; nm == NULL || *nm != NULL;) {
-            cleanup_free char *repo = NULL, *tag = NULL;
-
-            if (nm != NULL && !name_matches(*nm, f.references)) {
-                nm++;
-                continue;
-            }
-            if (quiet) {
-                if (!shown)
-                    printf("%.*s\n", no_trunc ? 64 : 12, hex);
-                shown = 1;
-            } else {
-                if (nm != NULL)
-                    split_name(*nm, &repo, &tag);
-                printf("%-40s %-12s %s%s%.*s  %-16s %s\n", repo ? repo : "<none>",
-                       tag ? tag : "<none>", digests ? img->manifest_digest : "",
-                       digests ? "  " : "", no_trunc ? 71 : 12, no_trunc ? img->id : hex, created,
-                       size);
-            }
-            if (nm == NULL)
-                break;
-            nm++;
+            if (one == NULL)
+                goto out;
+            json_array_append_new(out, one);
+        } else if (print_rows(s, img, names, &o, tmpl, mem, now, err) < 0) {
+            goto out;
         }
     }
     if (out != NULL) {
-        cleanup_free char *text = json_dumps(out, JSON_INDENT(4));
+        cleanup_free char *json = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 
-        puts(text ? text : "[]");
+        puts(json ? json : "[]");
+    } else if (mem != NULL) {
+        if (fflush(mem) != 0) {
+            ctr_error_errno(err, "images: write to a memory stream");
+            goto out;
+        }
+        cmd_print_aligned(text, text_len);
     }
     status = 0;
 out:
+    if (mem != NULL)
+        fclose(mem);
+    free(text);
+    ctr_template_free(tmpl);
     json_decref(out);
-    strv_free(f.references);
+    strv_free(o.f.references);
     storage_image_list_free(list, n);
     return status;
 }
@@ -244,4 +462,9 @@ const struct ctr_command ctr_cmd_images = {
         .run = cmd_images,
         .flags = CMD_NEEDS_STORE,
         .summary = "List images",
+        .synopsis = "images [OPTIONS]",
+        .description = "List the images in your store: one row per name, and one for an image "
+                       "without\nnames (shown as <none>).\n",
+        .options = cmd_images_options,
+        .format_fields = cmd_images_format_fields,
 };

@@ -16,17 +16,12 @@
 #include "subid.h"
 #include "xalloc.h"
 
-static const char usage[] =
-        "Usage: ctr info [--format json]\n"
-        "\n"
-        "Report what this host lets you run: kernel, user namespaces, your subordinate\n"
-        "id ranges, newuidmap/newgidmap, overlayfs, seccomp, cgroups, network helpers,\n"
-        "and where ctr keeps its state.  Each check is really tried, not guessed, and\n"
-        "each missing piece is named with the command an administrator runs to fix it.\n"
-        "\n"
-        "Options:\n"
-        "  -f, --format FORMAT  'text' (default) or 'json'\n"
-        "  -h, --help           print this help\n";
+static const struct cmd_option options[] = {
+        {"format", 'f', required_argument, 'f', "FORMAT", "'text' (default) or 'json'",
+         CMD_COMPLETE_VALUES, "text json", NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
 #define SUBUID_FILE "/etc/subuid"
 #define SUBGID_FILE "/etc/subgid"
@@ -334,23 +329,20 @@ static void print_text(json_t *r)
 
 int cmd_info(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct option options[] = {
-            {"format", required_argument, NULL, 'f'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     enum cmd_format format = CMD_FORMAT_TEXT;
     cleanup_with(json_decrefp) json_t *report = NULL;
     int c;
 
-    while ((c = getopt_long(argc, argv, "+:f:h", options, NULL)) != -1) {
+    cmd_getopt_init(&g, options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'f':
             if (cmd_parse_format("info", optarg, &format, err) < 0)
                 return -1;
             break;
         case 'h':
-            cmd_print_text(usage);
+            cmd_print_help(&ctr_cmd_info);
             return 0;
         default:
             return cmd_getopt_error("info", c, argv, err);
@@ -378,4 +370,12 @@ const struct ctr_command ctr_cmd_info = {
         .run = cmd_info,
         .flags = CMD_NEEDS_STORE,
         .summary = "Show what this host and user can run, and what to fix",
+        .synopsis = "info [--format json]",
+        .description =
+                "Report what this host lets you run: kernel, user namespaces, your "
+                "subordinate\nid ranges, newuidmap/newgidmap, overlayfs, seccomp, cgroups, "
+                "network helpers,\nand where ctr keeps its state.  Each check is really tried, "
+                "not guessed, and\neach missing piece is named with the command an "
+                "administrator runs to fix it.\n",
+        .options = options,
 };

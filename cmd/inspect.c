@@ -16,15 +16,38 @@
 #include "userns.h"
 #include "xalloc.h"
 
-static const char usage[] =
-        "Usage: ctr inspect [OPTIONS] CONTAINER...\n"
-        "\n"
-        "Show containers as JSON: configuration, state, mounts, namespaces and id maps, with\n"
-        "Podman's field names.  (For images: 'ctr image inspect'.)\n"
-        "\n"
-        "Options:\n"
-        "  -f, --format FORMAT  a Go template such as '{{.State.Status}}', or json\n"
-        "  -h, --help           print this help\n";
+static const struct cmd_option options[] = {
+        {"format", 'f', required_argument, 'f', "FORMAT",
+         "a Go template such as '{{.State.Status}}', or json", CMD_COMPLETE_FORMAT, NULL, NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
+
+/* The top-level members of container_json(), which --format's {{.Field}} can name. */
+static const char *const format_fields[] = {
+        "AppArmorProfile",
+        "Args",
+        "BoundingCaps",
+        "Config",
+        "Created",
+        "EffectiveCaps",
+        "GraphDriver",
+        "HostConfig",
+        "IDMappings",
+        "Id",
+        "Image",
+        "ImageName",
+        "LogPath",
+        "Mounts",
+        "Name",
+        "Namespaces",
+        "NoNewPrivileges",
+        "Path",
+        "ProcessLabel",
+        "SeccompProfile",
+        "State",
+        NULL,
+};
 
 /* RFC 3339 with nanoseconds, UTC, as Podman prints times; the zero time when unset. */
 static json_t *time_json(int64_t ns)
@@ -151,6 +174,18 @@ static void add_security(json_t *o, const struct ctr_spec *spec)
     json_object_set_new(host, "CapDrop", caps_json(ctr_caps_default() & ~sec->caps));
 }
 
+/* --restart and the command that created the container, with Podman's names. */
+static void add_restart(json_t *o, const struct storage_container *c, const struct ctr_spec *spec)
+{
+    json_t *config = json_object_get(o, "Config");
+
+    json_object_set_new(o, "RestartCount", json_integer(c->restart_count));
+    json_object_set_new(json_object_get(o, "HostConfig"), "RestartPolicy",
+                        json_pack("{s:s, s:I}", "Name", ctr_restart_policy_name(spec->restart),
+                                  "MaximumRetryCount", (json_int_t)spec->restart_max));
+    json_object_set_new(config, "CreateCommand", strv_json(spec->create_command));
+}
+
 static json_t *container_json(struct ctr_ctx *ctx, const struct storage_container *c,
                               const struct ctr_spec *spec)
 {
@@ -194,29 +229,33 @@ static json_t *container_json(struct ctr_ctx *ctx, const struct storage_containe
         json_object_set_new(m, "GidMap", strv_json(spec->security.gid_map));
     }
     add_security(o, spec);
+    add_restart(o, c, spec);
+    /* --sdnotify, and the process systemd is told to watch (ctr, or the monitor), as Podman
+     * names them. */
+    json_object_set_new(json_object_get(o, "Config"), "SdNotifyMode",
+                        json_string(ctr_sdnotify_name(spec->sdnotify)));
+    json_object_set_new(json_object_get(o, "State"), "ConmonPid",
+                        json_integer(running ? (json_int_t)c->monitor_pid : 0));
     return o;
 }
 
 int cmd_inspect(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct option options[] = {
-            {"format", required_argument, NULL, 'f'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     struct ctr_template *tmpl = NULL;
     cleanup_with(json_decrefp) json_t *all = json_array();
     const char *format = NULL;
     struct storage *s;
     int c, table, r = 0;
 
-    while ((c = getopt_long(argc, argv, "+:f:h", options, NULL)) != -1) {
+    cmd_getopt_init(&g, options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'f':
             format = optarg;
             break;
         case 'h':
-            cmd_print_text(usage);
+            cmd_print_help(&ctr_cmd_inspect);
             return 0;
         default:
             return cmd_getopt_error("inspect", c, argv, err);
@@ -264,4 +303,12 @@ const struct ctr_command ctr_cmd_inspect = {
         .run = cmd_inspect,
         .flags = CMD_NEEDS_STORE,
         .summary = "Show containers' configuration and state",
+        .synopsis = "inspect [OPTIONS] CONTAINER...",
+        .description = "Show containers as JSON: configuration, state, mounts, namespaces and id "
+                       "maps, with\nPodman's field names.  (For images: 'ctr image "
+                       "inspect'.)\n",
+        .options = options,
+        .operand = CMD_COMPLETE_CONTAINER,
+        .operands = CMD_COMPLETE_CONTAINER,
+        .format_fields = format_fields,
 };

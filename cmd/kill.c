@@ -7,25 +7,21 @@
 #include "container.h"
 #include "proc.h"
 
-static const char usage[] = "Usage: ctr kill [OPTIONS] CONTAINER...\n"
-                            "\n"
-                            "Send a signal to the main process of running containers.\n"
-                            "\n"
-                            "Options:\n"
-                            "  -s, --signal SIG  the signal, by name or number (default KILL)\n"
-                            "  -h, --help        print this help\n";
+static const struct cmd_option options[] = {
+        {"signal", 's', required_argument, 's', "SIG",
+         "the signal, by name or number (default KILL)", CMD_COMPLETE_SIGNAL, NULL, NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
 int cmd_kill(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct option options[] = {
-            {"signal", required_argument, NULL, 's'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     struct storage *s;
     int c, sig = SIGKILL, r = 0;
 
-    while ((c = getopt_long(argc, argv, "+:s:h", options, NULL)) != -1) {
+    cmd_getopt_init(&g, options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 's':
             sig = ctr_parse_signal(optarg, err);
@@ -33,7 +29,7 @@ int cmd_kill(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
                 return ctr_error_wrap(err, "kill --signal");
             break;
         case 'h':
-            cmd_print_text(usage);
+            cmd_print_help(&ctr_cmd_kill);
             return 0;
         default:
             return cmd_getopt_error("kill", c, argv, err);
@@ -48,6 +44,9 @@ int cmd_kill(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
         struct storage_container ct = {0};
 
         r = storage_container_find(s, argv[i], &ct, err);
+        /* As in Podman, a container the user signalled is not restarted by its policy. */
+        if (r == 0 && ct.state == STORAGE_CONTAINER_RUNNING)
+            r = container_mark_stopped(ctx, &ct, err);
         if (r == 0 &&
             (ct.state != STORAGE_CONTAINER_RUNNING || !ctr_proc_alive(ct.pid, ct.pid_start)))
             r = ctr_error_set(err, ESRCH, "container '%s' is not running", argv[i]);
@@ -65,4 +64,9 @@ const struct ctr_command ctr_cmd_kill = {
         .run = cmd_kill,
         .flags = CMD_NEEDS_STORE,
         .summary = "Send a signal to running containers",
+        .synopsis = "kill [OPTIONS] CONTAINER...",
+        .description = "Send a signal to the main process of running containers.\n",
+        .options = options,
+        .operand = CMD_COMPLETE_CONTAINER_RUNNING,
+        .operands = CMD_COMPLETE_CONTAINER_RUNNING,
 };

@@ -10,19 +10,14 @@
 #include "cleanup.h"
 #include "cmd.h"
 
-static const char usage[] =
-        "Usage: ctr load [OPTIONS]\n"
-        "\n"
-        "Load images from an archive made by 'ctr save', 'podman save', 'docker save' or\n"
-        "skopeo: an OCI archive or a docker-archive, plain or compressed with gzip or zstd.\n"
-        "Every layer is checked against the image's digests before it is stored, and\n"
-        "unpacked inside your user namespace as 'ctr pull' does.\n"
-        "\n"
-        "Options:\n"
-        "  -i, --input FILE   read the archive from FILE (default: standard input, when it\n"
-        "                     is not a terminal)\n"
-        "  -q, --quiet        print no progress\n"
-        "  -h, --help         print this help\n";
+static const struct cmd_option options[] = {
+        {"input", 'i', required_argument, 'i', "FILE",
+         "read the archive from FILE (default: standard input, when it\nis not a terminal)",
+         CMD_COMPLETE_FILE, NULL, NULL},
+        {"quiet", 'q', no_argument, 'q', NULL, "print no progress", CMD_COMPLETE_NONE, NULL, NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
 struct progress {
     int tty;
@@ -76,12 +71,7 @@ static int open_input(struct storage *s, const char *path, int *ret_fd, struct c
 
 int cmd_load(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct option options[] = {
-            {"input", required_argument, NULL, 'i'},
-            {"quiet", no_argument, NULL, 'q'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     struct progress prog = {.tty = isatty(STDERR_FILENO)};
     struct image_load_opts o = {.progress = on_event, .progress_arg = &prog};
     struct image_store_ns ns;
@@ -91,7 +81,8 @@ int cmd_load(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     struct storage *s;
     int c, r;
 
-    while ((c = getopt_long(argc, argv, "+:i:qh", options, NULL)) != -1) {
+    cmd_getopt_init(&g, options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'i':
             input = optarg;
@@ -100,7 +91,7 @@ int cmd_load(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
             prog.quiet = 1;
             break;
         case 'h':
-            cmd_print_text(usage);
+            cmd_print_help(&ctr_cmd_load);
             return 0;
         default:
             return cmd_getopt_error("load", c, argv, err);
@@ -133,4 +124,11 @@ const struct ctr_command ctr_cmd_load = {
         .run = cmd_load,
         .flags = CMD_NEEDS_STORE,
         .summary = "Load images from a docker-archive or an OCI archive",
+        .synopsis = "load [OPTIONS]",
+        .description =
+                "Load images from an archive made by 'ctr save', 'podman save', 'docker save' "
+                "or\nskopeo: an OCI archive or a docker-archive, plain or compressed with gzip "
+                "or zstd.\nEvery layer is checked against the image's digests before it is "
+                "stored, and\nunpacked inside your user namespace as 'ctr pull' does.\n",
+        .options = options,
 };

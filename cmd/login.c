@@ -13,25 +13,36 @@
 #include "registry.h"
 #include "xalloc.h"
 
-static const char usage[] =
-        "Usage: ctr login [OPTIONS] REGISTRY\n"
-        "\n"
-        "Check a user name and password against REGISTRY and store them in the auth file\n"
-        "(default $XDG_RUNTIME_DIR/containers/auth.json, mode 0600), where pull finds them.\n"
-        "Without -p or --password-stdin the password is asked for on the terminal.\n"
-        "\n"
-        "Options:\n"
-        "  -u, --username USER     the user name (asked for when not given)\n"
-        "  -p, --password PASS     the password (visible to other users in ps: avoid)\n"
-        "      --password-stdin    read the password from standard input\n"
-        "      --authfile FILE     the auth file (default $REGISTRY_AUTH_FILE, else the\n"
-        "                          one above)\n"
-        "      --tls-verify[=BOOL] require https and a valid certificate (default true,\n"
-        "                          unless registries.conf marks REGISTRY insecure)\n"
-        "      --cert-dir DIR      CA certificates (*.crt) and a client certificate\n"
-        "                          (*.cert, *.key) for REGISTRY\n"
-        "      --get-login         print the user name stored for REGISTRY\n"
-        "  -h, --help              print this help\n";
+enum {
+    OPT_PASSWORD_STDIN = 256,
+    OPT_AUTHFILE,
+    OPT_TLS_VERIFY,
+    OPT_CERT_DIR,
+    OPT_GET_LOGIN
+};
+
+static const struct cmd_option options[] = {
+        {"username", 'u', required_argument, 'u', "USER",
+         "the user name (asked for when not given)", CMD_COMPLETE_NONE, NULL, NULL},
+        {"password", 'p', required_argument, 'p', "PASS",
+         "the password (visible to other users in ps: avoid)", CMD_COMPLETE_NONE, NULL, NULL},
+        {"password-stdin", 0, no_argument, OPT_PASSWORD_STDIN, NULL,
+         "read the password from standard input", CMD_COMPLETE_NONE, NULL, NULL},
+        {"authfile", 0, required_argument, OPT_AUTHFILE, "FILE",
+         "the auth file (default $REGISTRY_AUTH_FILE, else the\none above)", CMD_COMPLETE_FILE,
+         NULL, NULL},
+        {"tls-verify", 0, optional_argument, OPT_TLS_VERIFY, "BOOL",
+         "require https and a valid certificate (default true,\nunless registries.conf marks "
+         "REGISTRY insecure)",
+         CMD_COMPLETE_VALUES, "true false", NULL},
+        {"cert-dir", 0, required_argument, OPT_CERT_DIR, "DIR",
+         "CA certificates (*.crt) and a client certificate\n(*.cert, *.key) for REGISTRY",
+         CMD_COMPLETE_DIR, NULL, NULL},
+        {"get-login", 0, no_argument, OPT_GET_LOGIN, NULL,
+         "print the user name stored for REGISTRY", CMD_COMPLETE_NONE, NULL, NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
 #define SECRET_MAX 4096
 
@@ -113,27 +124,11 @@ static char *read_line(const char *prompt, int hide, struct ctr_error **err)
 
 static int parse(int argc, char **argv, struct login_opts *o, struct ctr_error **err)
 {
-    enum {
-        OPT_PASSWORD_STDIN = 256,
-        OPT_AUTHFILE,
-        OPT_TLS_VERIFY,
-        OPT_CERT_DIR,
-        OPT_GET_LOGIN
-    };
-    static const struct option options[] = {
-            {"username", required_argument, NULL, 'u'},
-            {"password", required_argument, NULL, 'p'},
-            {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
-            {"authfile", required_argument, NULL, OPT_AUTHFILE},
-            {"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
-            {"cert-dir", required_argument, NULL, OPT_CERT_DIR},
-            {"get-login", no_argument, NULL, OPT_GET_LOGIN},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     int c;
 
-    while ((c = getopt_long(argc, argv, "+:u:p:h", options, NULL)) != -1) {
+    cmd_getopt_init(&g, options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'u':
             o->username = optarg;
@@ -162,7 +157,7 @@ static int parse(int argc, char **argv, struct login_opts *o, struct ctr_error *
             o->get_login = 1;
             break;
         case 'h':
-            cmd_print_text(usage);
+            cmd_print_help(&ctr_cmd_login);
             return 1;
         default:
             return cmd_getopt_error("login", c, argv, err);
@@ -270,4 +265,11 @@ const struct ctr_command ctr_cmd_login = {
         .run = cmd_login,
         .flags = 0,
         .summary = "Log in to a registry and store the credentials",
+        .synopsis = "login [OPTIONS] REGISTRY",
+        .description =
+                "Check a user name and password against REGISTRY and store them in the auth "
+                "file\n(default $XDG_RUNTIME_DIR/containers/auth.json, mode 0600), where pull "
+                "finds them.\nWithout -p or --password-stdin the password is asked for on the "
+                "terminal.\n",
+        .options = options,
 };

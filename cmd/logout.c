@@ -8,28 +8,23 @@
 #include "cmd.h"
 #include "registry.h"
 
-static const char usage[] = "Usage: ctr logout [OPTIONS] REGISTRY\n"
-                            "       ctr logout [OPTIONS] --all\n"
-                            "\n"
-                            "Remove the credentials stored for REGISTRY by 'ctr login'.\n"
-                            "\n"
-                            "Options:\n"
-                            "  -a, --all            remove the credentials of every registry\n"
-                            "      --authfile FILE  the auth file (default $REGISTRY_AUTH_FILE,\n"
-                            "                       else $XDG_RUNTIME_DIR/containers/auth.json)\n"
-                            "  -h, --help           print this help\n";
+enum {
+    OPT_AUTHFILE = 256
+};
+
+static const struct cmd_option options[] = {
+        {"all", 'a', no_argument, 'a', NULL, "remove the credentials of every registry",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"authfile", 0, required_argument, OPT_AUTHFILE, "FILE",
+         "the auth file (default $REGISTRY_AUTH_FILE,\nelse $XDG_RUNTIME_DIR/containers/auth.json)",
+         CMD_COMPLETE_FILE, NULL, NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
 int cmd_logout(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    enum {
-        OPT_AUTHFILE = 256
-    };
-    static const struct option options[] = {
-            {"all", no_argument, NULL, 'a'},
-            {"authfile", required_argument, NULL, OPT_AUTHFILE},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     const char *authfile = getenv("REGISTRY_AUTH_FILE");
     cleanup_free char *domain = NULL;
     int c, all = 0, n;
@@ -37,7 +32,8 @@ int cmd_logout(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **er
     (void)ctx;
     if (authfile != NULL && *authfile == '\0')
         authfile = NULL;
-    while ((c = getopt_long(argc, argv, "+:ah", options, NULL)) != -1) {
+    cmd_getopt_init(&g, options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'a':
             all = 1;
@@ -46,7 +42,7 @@ int cmd_logout(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **er
             authfile = optarg;
             break;
         case 'h':
-            cmd_print_text(usage);
+            cmd_print_help(&ctr_cmd_logout);
             return 0;
         default:
             return cmd_getopt_error("logout", c, argv, err);
@@ -78,4 +74,7 @@ const struct ctr_command ctr_cmd_logout = {
         .run = cmd_logout,
         .flags = 0,
         .summary = "Remove the credentials stored for a registry",
+        .synopsis = "logout [OPTIONS] REGISTRY\n       ctr logout [OPTIONS] --all",
+        .description = "Remove the credentials stored for REGISTRY by 'ctr login'.\n",
+        .options = options,
 };

@@ -17,23 +17,25 @@
 #include "proc.h"
 #include "xalloc.h"
 
-static const char usage[] =
-        "Usage: ctr logs [OPTIONS] CONTAINER\n"
-        "\n"
-        "Show what a detached container wrote: its standard output on ours, its standard\n"
-        "error on ours, byte for byte.  (A container run in the foreground wrote to the\n"
-        "terminal directly and has no log.)\n"
-        "\n"
-        "Options:\n"
-        "  -f, --follow       keep printing new output until the container exits\n"
-        "  -n, --tail N       only the last N lines (-1: all)\n"
-        "  -t, --timestamps   start each line with the time it was written (RFC 3339)\n"
-        "      --since TIME   only output written at or after TIME\n"
-        "      --until TIME   only output written before TIME\n"
-        "  -h, --help         print this help\n"
-        "\n"
-        "TIME is an RFC 3339 time (2024-05-01T12:00:00Z; without a zone: local time; or a\n"
-        "date alone), unix seconds (1714564800.5), or a duration before now (10m, 1h30m).\n";
+enum {
+    OPT_SINCE = 256,
+    OPT_UNTIL,
+};
+
+static const struct cmd_option options[] = {
+        {"follow", 'f', no_argument, 'f', NULL,
+         "keep printing new output until the container exits", CMD_COMPLETE_NONE, NULL, NULL},
+        {"tail", 'n', required_argument, 'n', "N", "only the last N lines (-1: all)",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"timestamps", 't', no_argument, 't', NULL,
+         "start each line with the time it was written (RFC 3339)", CMD_COMPLETE_NONE, NULL, NULL},
+        {"since", 0, required_argument, OPT_SINCE, "TIME", "only output written at or after TIME",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"until", 0, required_argument, OPT_UNTIL, "TIME", "only output written before TIME",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
 #define NS_PER_SEC 1000000000LL
 /* How often -f looks for more output and whether the container still runs. */
@@ -537,19 +539,7 @@ static int parse_time(const char *opt, const char *arg, int64_t now, int64_t *re
 
 int cmd_logs(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    enum {
-        OPT_SINCE = 256,
-        OPT_UNTIL,
-    };
-    static const struct option options[] = {
-            {"follow", no_argument, NULL, 'f'},
-            {"tail", required_argument, NULL, 'n'},
-            {"timestamps", no_argument, NULL, 't'},
-            {"since", required_argument, NULL, OPT_SINCE},
-            {"until", required_argument, NULL, OPT_UNTIL},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     struct output o = {.since = INT64_MIN, .until = INT64_MAX, .at_start = {1, 1, 1}};
     struct storage_container ct = {0};
     struct container_dirs d = {0};
@@ -560,7 +550,8 @@ int cmd_logs(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     long tail = -1;
     unsigned n;
 
-    while ((c = getopt_long(argc, argv, "+:fn:th", options, NULL)) != -1) {
+    cmd_getopt_init(&g, options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'f':
             follow_opt = 1;
@@ -585,7 +576,7 @@ int cmd_logs(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
                 return -1;
             break;
         case 'h':
-            cmd_print_text(usage);
+            cmd_print_help(&ctr_cmd_logs);
             return 0;
         default:
             return cmd_getopt_error("logs", c, argv, err);
@@ -628,4 +619,14 @@ const struct ctr_command ctr_cmd_logs = {
         .run = cmd_logs,
         .flags = CMD_NEEDS_STORE,
         .summary = "Show the output of a container",
+        .synopsis = "logs [OPTIONS] CONTAINER",
+        .description =
+                "Show what a detached container wrote: its standard output on ours, its "
+                "standard\nerror on ours, byte for byte.  (A container run in the foreground "
+                "wrote to the\nterminal directly and has no log.)\n\nTIME is an RFC 3339 time "
+                "(2024-05-01T12:00:00Z; without a zone: local time; or a\ndate alone), unix "
+                "seconds (1714564800.5), or a duration before now (10m, 1h30m).\n",
+        .options = options,
+        .operand = CMD_COMPLETE_CONTAINER,
+        .operands = CMD_COMPLETE_NONE,
 };

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ctr-monitor: watches one detached container for as long as it runs, so it links only libc
- * and lib/ctrlog.c and keeps its buffers static (it stays under 2 MiB resident; ctr itself
- * maps some 14 MiB of libraries).
+ * ctr-monitor: watches one detached container for as long as it runs, so it links only libc,
+ * lib/ctrlog.c and lib/sdnotify.c and keeps its buffers static (it stays under 2 MiB resident;
+ * ctr itself maps some 14 MiB of libraries).
  *
- *     ctr-monitor CTR_BINARY ROOT RUNROOT ID PID LOGFILE LOG_MAX_BYTES
+ *     ctr-monitor CTR_BINARY ROOT RUNROOT ID PID LOGFILE LOG_MAX_BYTES STOP_SIGNAL STOP_TIMEOUT
+ *                 NOTIFY_FD NOTIFY_SOCKET
  *
  * ctr forks a process that starts the container's init PID as its child and then execs this
  * program, keeping its pid, so PID is our child and waitpid() works.  Inherited fds:
@@ -12,15 +13,23 @@
  *     0, 1, 2  /dev/null
  *     3        the container's stdout: the read end of a pipe, or the pty master with a tty
  *     4        the container's stderr read end; not open with a tty (everything is stdout)
+ *     NOTIFY_FD  with --sdnotify=container, the socket the container notifies systemd through
+ *              (-1 without; NOTIFY_SOCKET is then "")
  *
  * Each line read is appended to LOGFILE in the k8s-file format (ctrlog.h).  When a record
  * would take LOGFILE past LOG_MAX_BYTES (0: no limit), LOGFILE becomes LOGFILE.1, replacing
- * it, and a new LOGFILE starts.  SIGTERM, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to PID;
- * SIGHUP, SIGINT and SIGPIPE are ignored.
+ * it, and a new LOGFILE starts.  SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to PID; SIGHUP,
+ * SIGINT and SIGPIPE are ignored.  SIGTERM stops the container as `ctr stop` does: PID gets
+ * STOP_SIGNAL (a number), and SIGKILL when it still runs STOP_TIMEOUT seconds later.  That is
+ * what systemd's KillMode=mixed needs of a unit's main process: it sends SIGTERM to it alone.
+ *
+ * Each datagram on NOTIFY_FD goes on to NOTIFY_SOCKET, systemd's, with the monitor's pid as
+ * MAINPID in place of the container's (see sdnotify.h); ctr made the monitor the unit's main
+ * process before it started us.
  *
  * When PID has exited and fds 3 and 4 reached end of file (or 2 s later), the monitor execs
  *
- *     CTR_BINARY with argv {"ctr-container-exited", ROOT, RUNROOT, ID, PID, STATUS}
+ *     CTR_BINARY with argv {"ctr-container-exited", ROOT, RUNROOT, ID, PID, STATUS[, "stopped"]}
  *
  * STATUS being the exit code as a shell reports it (128 + signal when killed).  The signal
  * mask and SIGPIPE are restored first; SIGHUP and SIGINT stay ignored across the exec, so a
@@ -44,6 +53,7 @@
 #include <sys/wait.h>
 
 #include "ctrlog.h"
+#include "sdnotify.h"
 
 /* A line longer than this is logged in pieces marked P, as conmon does. */
 #define LINE_MAX_BYTES (16 * 1024)
@@ -241,22 +251,29 @@ static int init_main(int argc, char **argv)
 int main(int argc, char **argv)
 {
     static const int forwarded[] = {SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2};
-    unsigned long long pid_arg;
+    unsigned long long pid_arg, stop_signal, stop_timeout, notify_arg = 0;
     sigset_t mask, old_mask;
-    long long deadline = 0;
-    int sfd, status = 0, exited = 0;
+    long long deadline = 0, kill_at = 0;
+    int sfd, status = 0, exited = 0, notify_fd = -1, stopped = 0;
+    const char *notify_target;
     pid_t container;
     char status_str[16];
 
     if (argc > 0 && strcmp(argv[0], "ctr-init") == 0)
         return init_main(argc, argv);
-    if (argc != 8 || parse_number(argv[5], INT_MAX, &pid_arg) < 0 || pid_arg == 0 ||
-        parse_number(argv[7], ULLONG_MAX, &log_max) < 0) {
+    if (argc != 12 || parse_number(argv[5], INT_MAX, &pid_arg) < 0 || pid_arg == 0 ||
+        parse_number(argv[7], ULLONG_MAX, &log_max) < 0 ||
+        parse_number(argv[8], 64, &stop_signal) < 0 || stop_signal == 0 ||
+        parse_number(argv[9], UINT_MAX, &stop_timeout) < 0 ||
+        (strcmp(argv[10], "-1") != 0 && parse_number(argv[10], INT_MAX, &notify_arg) < 0)) {
         fprintf(stderr, "usage: ctr-monitor CTR_BINARY ROOT RUNROOT ID PID LOGFILE "
-                        "LOG_MAX_BYTES\n");
+                        "LOG_MAX_BYTES STOP_SIGNAL STOP_TIMEOUT NOTIFY_FD NOTIFY_SOCKET\n");
         return 2;
     }
     container = (pid_t)pid_arg;
+    notify_target = argv[11];
+    if (strcmp(argv[10], "-1") != 0 && notify_target[0] != '\0')
+        notify_fd = (int)notify_arg;
     log_path = argv[6];
     if (snprintf(log_path_old, sizeof(log_path_old), "%s.1", log_path) >= PATH_MAX) {
         errno = ENAMETOOLONG;
@@ -294,10 +311,11 @@ int main(int argc, char **argv)
     if (exited)
         deadline = now_ms() + DRAIN_TIMEOUT_MS;
     for (;;) {
-        struct pollfd pfd[3] = {{.fd = sfd, .events = POLLIN}};
-        struct stream *polled[3] = {NULL};
+        /* The signals, the two streams, and last the notification socket. */
+        struct pollfd pfd[4] = {{.fd = sfd, .events = POLLIN}};
+        struct stream *polled[4] = {NULL};
         struct signalfd_siginfo si;
-        int nfds = 1, timeout = -1, chld = 0;
+        int nfds = 1, timeout = -1, chld = 0, notify_at = -1;
 
         for (size_t i = 0; i < 2; i++) {
             if (streams[i].fd >= 0) {
@@ -311,6 +329,14 @@ int main(int argc, char **argv)
             if (nfds == 1 || left <= 0)
                 break;
             timeout = (int)left;
+        } else if (kill_at != 0) {
+            long long left = kill_at - now_ms();
+
+            timeout = left > 0 ? (int)(left < 60000 ? left : 60000) : 0;
+        }
+        if (!exited && notify_fd >= 0) {
+            notify_at = nfds;
+            pfd[nfds++] = (struct pollfd){.fd = notify_fd, .events = POLLIN};
         }
         if (poll(pfd, (nfds_t)nfds, timeout) < 0) {
             if (errno == EINTR || errno == EAGAIN || errno == ENOMEM)
@@ -319,17 +345,32 @@ int main(int argc, char **argv)
             return 1;
         }
         while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-            if (si.ssi_signo == SIGCHLD)
+            if (si.ssi_signo == SIGCHLD) {
                 chld = 1;
-            else if (!exited) /* once reaped, the pid may be another process's */
+            } else if (exited) {
+                continue; /* once reaped, the pid may be another process's */
+            } else if (si.ssi_signo == SIGTERM) {
+                stopped = 1;
+                kill(container, (int)stop_signal);
+                /* Another SIGTERM sends the stop signal again, but does not put SIGKILL off. */
+                if (kill_at == 0)
+                    kill_at = now_ms() + (long long)stop_timeout * 1000;
+            } else {
                 kill(container, (int)si.ssi_signo);
+            }
         }
+        if (!exited && kill_at != 0 && now_ms() >= kill_at) {
+            kill(container, SIGKILL);
+            kill_at = 0;
+        }
+        if (notify_at > 0 && pfd[notify_at].revents != 0)
+            ctr_sd_notify_relay(notify_fd, notify_target, getpid());
         if (chld && reap(container, &status) && !exited) {
             exited = 1;
             deadline = now_ms() + DRAIN_TIMEOUT_MS;
         }
         for (int i = 1; i < nfds; i++) {
-            if (pfd[i].revents != 0)
+            if (polled[i] != NULL && pfd[i].revents != 0)
                 read_stream(polled[i]);
         }
     }
@@ -341,12 +382,16 @@ int main(int argc, char **argv)
     }
     if (log_fd >= 0)
         close(log_fd);
+    if (notify_fd >= 0)
+        close(notify_fd);
     close(sfd);
     snprintf(status_str, sizeof(status_str), "%d", status);
     sigprocmask(SIG_SETMASK, &old_mask, NULL);
     signal(SIGPIPE, SIG_DFL);
+    /* Stopped through us (systemd stopping its unit): its restart policy no longer applies. */
     char *args[] = {
-            (char *)"ctr-container-exited", argv[2], argv[3], argv[4], argv[5], status_str, NULL};
+            (char *)"ctr-container-exited",     argv[2], argv[3], argv[4], argv[5], status_str,
+            stopped ? (char *)"stopped" : NULL, NULL};
     execv(argv[1], args);
     warn(argv[1]);
     return 1;

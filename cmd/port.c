@@ -9,30 +9,24 @@
 #include "container.h"
 #include "ports.h"
 
-static const char usage[] = "Usage: ctr port CONTAINER [PORT[/PROTO]]\n"
-                            "\n"
-                            "List a container's published ports as Podman does:\n"
-                            "'80/tcp -> 0.0.0.0:8080', one mapping per line; with PORT only\n"
-                            "where that container port goes ('0.0.0.0:8080').\n"
-                            "\n"
-                            "Options:\n"
-                            "  -h, --help    print this help\n";
+static const struct cmd_option options[] = {
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
 int cmd_port(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct option options[] = {
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     struct storage_container ct = {0};
     struct ctr_spec spec = {0};
     const char *want = NULL;
     struct storage *s;
     int c, r = -1, found = 0;
 
-    while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+    cmd_getopt_init(&g, options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         if (c == 'h') {
-            cmd_print_text(usage);
+            cmd_print_help(&ctr_cmd_port);
             return 0;
         }
         return cmd_getopt_error("port", c, argv, err);
@@ -83,4 +77,11 @@ const struct ctr_command ctr_cmd_port = {
         .run = cmd_port,
         .flags = CMD_NEEDS_STORE,
         .summary = "List a container's published ports",
+        .synopsis = "port CONTAINER [PORT[/PROTO]]",
+        .description = "List a container's published ports as Podman does:\n'80/tcp -> "
+                       "0.0.0.0:8080', one mapping per line; with PORT only\nwhere that "
+                       "container port goes ('0.0.0.0:8080').\n",
+        .options = options,
+        .operand = CMD_COMPLETE_CONTAINER,
+        .operands = CMD_COMPLETE_NONE,
 };

@@ -15,27 +15,46 @@
 #include "template.h"
 #include "xalloc.h"
 
-static const char usage[] =
-        "Usage: ctr ps [OPTIONS]\n"
-        "\n"
-        "List containers, newest first: by default only the running ones.\n"
-        "\n"
-        "Options:\n"
-        "  -a, --all            show every container, not only running ones\n"
-        "  -q, --quiet          print only container ids\n"
-        "      --no-trunc       show full ids and commands\n"
-        "  -n, --last N         only the N newest containers (in any state)\n"
-        "  -l, --latest         only the newest container (in any state)\n"
-        "  -f, --filter KEY=VALUE\n"
-        "                       status=created|running|exited, name=REGEX, id=PREFIX,\n"
-        "                       ancestor=IMAGE (a name, short name or id prefix),\n"
-        "                       label=KEY or label=KEY=VALUE, exited=CODE; values of one\n"
-        "                       key are alternatives (labels must all hold), different\n"
-        "                       keys must all hold\n"
-        "      --format FORMAT  'json', 'table', or a Go template such as\n"
-        "                       '{{.ID}} {{.Names}} {{.Status}}' ('table ...' adds a header)\n"
-        "      --noheading      print no header row\n"
-        "  -h, --help           print this help\n";
+enum {
+    OPT_NO_TRUNC = 256,
+    OPT_FORMAT,
+    OPT_NOHEADING,
+};
+
+const struct cmd_option cmd_ps_options[] = {
+        {"all", 'a', no_argument, 'a', NULL, "show every container, not only running ones",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"quiet", 'q', no_argument, 'q', NULL, "print only container ids", CMD_COMPLETE_NONE, NULL,
+         NULL},
+        {"no-trunc", 0, no_argument, OPT_NO_TRUNC, NULL, "show full ids and commands",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"last", 'n', required_argument, 'n', "N", "only the N newest containers (in any state)",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"latest", 'l', no_argument, 'l', NULL, "only the newest container (in any state)",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"filter", 'f', required_argument, 'f', "KEY=VALUE",
+         "status=created|running|exited, name=REGEX, id=PREFIX,\nancestor=IMAGE (a name, short "
+         "name or id prefix),\nlabel=KEY or label=KEY=VALUE, exited=CODE; values of one\nkey are "
+         "alternatives (labels must all hold), different\nkeys must all hold",
+         CMD_COMPLETE_VALUES,
+         "status=created status=running status=exited name= id= ancestor= label= exited=", NULL},
+        {"format", 0, required_argument, OPT_FORMAT, "FORMAT",
+         "'json', 'table', or a Go template such as\n'{{.ID}} {{.Names}} {{.Status}}' ('table ...' "
+         "adds a header)",
+         CMD_COMPLETE_FORMAT, NULL, NULL},
+        {"noheading", 0, no_argument, OPT_NOHEADING, NULL, "print no header row", CMD_COMPLETE_NONE,
+         NULL, NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
+
+/* What --format's {{.Field}} can name: template_row's members, Podman's names. */
+const char *const cmd_ps_format_fields[] = {
+        "AutoRemove", "Command",    "Created",   "CreatedAt", "CreatedHuman", "ExitCode",
+        "Exited",     "ExitedAt",   "ID",        "Image",     "ImageID",      "Labels",
+        "Mounts",     "Names",      "Networks",  "Pid",       "Pod",          "PodName",
+        "Ports",      "RunningFor", "StartedAt", "State",     "Status",       NULL,
+};
 
 /* Podman's default columns. */
 static const char default_format[] = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t"
@@ -282,28 +301,6 @@ static char *command_text(const char *command, int no_trunc)
     return xasprintf("%.*s...", (int)n, command);
 }
 
-/* Go's time.Time String() in local time: "2024-05-01 12:00:00.5 +0200 CEST". */
-static char *go_time_text(int64_t ns)
-{
-    time_t sec = (time_t)(ns / NS_PER_SEC);
-    char date[64], zone[64], frac[16] = "";
-    long nsec = (long)(ns % NS_PER_SEC);
-    struct tm tm;
-
-    localtime_r(&sec, &tm);
-    strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
-    strftime(zone, sizeof(zone), "%z %Z", &tm);
-    if (nsec > 0) {
-        size_t len;
-
-        snprintf(frac, sizeof(frac), ".%09ld", nsec);
-        len = strlen(frac);
-        while (frac[len - 1] == '0')
-            frac[--len] = '\0';
-    }
-    return xasprintf("%s%s %s", date, frac, zone);
-}
-
 static json_t *labels_json(const struct ctr_spec *spec)
 {
     json_t *o = json_object();
@@ -416,7 +413,7 @@ static json_t *template_row(const struct storage_container *c, const struct ctr_
     cleanup_free char *ago = cmd_human_ago(c->created / NS_PER_SEC, now);
     cleanup_free char *status = status_text(c, now);
     cleanup_free char *command = command_text(c->command ? c->command : "", no_trunc);
-    cleanup_free char *created_at = go_time_text(c->created);
+    cleanup_free char *created_at = cmd_go_time(c->created);
     const char *image_id = image_hex(c);
     int running = c->state == STORAGE_CONTAINER_RUNNING;
     json_t *o;
@@ -476,70 +473,6 @@ static const char *ps_header(const char *field)
     return NULL;
 }
 
-/* Display width of UTF-8 text: one column per character. */
-static size_t text_width(const char *s, size_t len)
-{
-    size_t w = 0;
-
-    for (size_t i = 0; i < len; i++)
-        w += ((unsigned char)s[i] & 0xc0) != 0x80;
-    return w;
-}
-
-/*
- * Prints `text` aligned as Go's text/tabwriter does for Podman (minimum width 12, padding 2):
- * every tab-terminated cell is padded to the widest cell of its column; the text after a
- * line's last tab is not.
- */
-static void print_aligned(const char *text, size_t len)
-{
-    size_t *widths = NULL, n_widths = 0;
-    const char *end = text + len;
-
-    for (const char *line = text; line < end;) {
-        const char *eol = memchr(line, '\n', (size_t)(end - line));
-        const char *cell = line, *tab;
-        size_t col = 0;
-
-        if (eol == NULL)
-            eol = end;
-        while ((tab = memchr(cell, '\t', (size_t)(eol - cell))) != NULL) {
-            size_t w = text_width(cell, (size_t)(tab - cell)) + 2;
-
-            if (col >= n_widths) {
-                widths = xreallocarray(widths, col + 1, sizeof(size_t));
-                widths[n_widths++] = 12;
-            }
-            if (w > widths[col])
-                widths[col] = w;
-            cell = tab + 1;
-            col++;
-        }
-        line = eol + 1;
-    }
-    for (const char *line = text; line < end;) {
-        const char *eol = memchr(line, '\n', (size_t)(end - line));
-        const char *cell = line, *tab;
-        size_t col = 0;
-
-        if (eol == NULL)
-            eol = end;
-        while ((tab = memchr(cell, '\t', (size_t)(eol - cell))) != NULL) {
-            size_t w = text_width(cell, (size_t)(tab - cell));
-
-            fwrite(cell, 1, (size_t)(tab - cell), stdout);
-            printf("%*s", (int)(widths[col] - w), "");
-            cell = tab + 1;
-            col++;
-        }
-        fwrite(cell, 1, (size_t)(eol - cell), stdout);
-        if (eol < end)
-            putchar('\n');
-        line = eol + 1;
-    }
-    free(widths);
-}
-
 struct ps_opts {
     int all, quiet, no_trunc, latest, noheading;
     long last; /* -1: all */
@@ -550,27 +483,12 @@ struct ps_opts {
 static int parse_args(int argc, char **argv, struct ps_opts *o, int *ret_help,
                       struct ctr_error **err)
 {
-    enum {
-        OPT_NO_TRUNC = 256,
-        OPT_FORMAT,
-        OPT_NOHEADING,
-    };
-    static const struct option options[] = {
-            {"all", no_argument, NULL, 'a'},
-            {"quiet", no_argument, NULL, 'q'},
-            {"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
-            {"last", required_argument, NULL, 'n'},
-            {"latest", no_argument, NULL, 'l'},
-            {"filter", required_argument, NULL, 'f'},
-            {"format", required_argument, NULL, OPT_FORMAT},
-            {"noheading", no_argument, NULL, OPT_NOHEADING},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     unsigned n;
     int c;
 
-    while ((c = getopt_long(argc, argv, "+:aqn:lf:h", options, NULL)) != -1) {
+    cmd_getopt_init(&g, cmd_ps_options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'a':
             o->all = 1;
@@ -636,7 +554,7 @@ int cmd_ps(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     if (parse_args(argc, argv, &o, &help, err) < 0)
         goto out;
     if (help) {
-        cmd_print_text(usage);
+        cmd_print_help(&ctr_cmd_ps);
         status = 0;
         goto out;
     }
@@ -713,7 +631,7 @@ int cmd_ps(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
             ctr_error_errno(err, "ps: write to a memory stream");
             goto out;
         }
-        print_aligned(text, text_len);
+        cmd_print_aligned(text, text_len);
     }
     status = 0;
 out:
@@ -731,4 +649,8 @@ const struct ctr_command ctr_cmd_ps = {
         .run = cmd_ps,
         .flags = CMD_NEEDS_STORE,
         .summary = "List containers",
+        .synopsis = "ps [OPTIONS]",
+        .description = "List containers, newest first: by default only the running ones.\n",
+        .options = cmd_ps_options,
+        .format_fields = cmd_ps_format_fields,
 };

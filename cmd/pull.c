@@ -10,28 +10,47 @@
 #include "pull.h"
 #include "xalloc.h"
 
-static const char usage[] =
-        "Usage: ctr pull [OPTIONS] IMAGE...\n"
-        "\n"
-        "Pull images from a registry into your store.  A short name (busybox) is tried on\n"
-        "each search registry of ~/.config/ctr/registries.conf in turn (default docker.io).\n"
-        "Every blob is verified against its digest as it streams; layers are unpacked\n"
-        "inside your user namespace so files keep the owners the image gives them.\n"
-        "\n"
-        "Options:\n"
-        "  -q, --quiet              print only the image id\n"
-        "      --platform OS/ARCH[/VARIANT]\n"
-        "                           pull this platform from a multi-platform image\n"
-        "      --os OS, --arch ARCH, --variant VARIANT\n"
-        "                           override one part of the platform\n"
-        "      --tls-verify[=BOOL]  require HTTPS with verified certificates (default: true,\n"
-        "                           unless registries.conf marks the registry insecure)\n"
-        "      --cert-dir DIR       CA certificates (*.crt) and client keys for the registry\n"
-        "      --authfile FILE      credentials file (default: what 'ctr login' wrote)\n"
-        "      --creds USER:PASS    credentials for this pull\n"
-        "      --retry N            retries of a transient failure (default 3)\n"
-        "      --jobs N             layers fetched at once (default 3)\n"
-        "  -h, --help               print this help\n";
+enum {
+    OPT_PLATFORM = 256,
+    OPT_OS,
+    OPT_ARCH,
+    OPT_VARIANT,
+    OPT_TLS_VERIFY,
+    OPT_CERT_DIR,
+    OPT_AUTHFILE,
+    OPT_CREDS,
+    OPT_RETRY,
+    OPT_JOBS,
+};
+
+static const struct cmd_option options[] = {
+        {"quiet", 'q', no_argument, 'q', NULL, "print only the image id", CMD_COMPLETE_NONE, NULL,
+         NULL},
+        {"platform", 0, required_argument, OPT_PLATFORM, "OS/ARCH[/VARIANT]",
+         "pull this platform from a multi-platform image", CMD_COMPLETE_NONE, NULL, NULL},
+        {"os", 0, required_argument, OPT_OS, "OS", "override the OS of the platform",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"arch", 0, required_argument, OPT_ARCH, "ARCH",
+         "override the architecture of the platform", CMD_COMPLETE_NONE, NULL, NULL},
+        {"variant", 0, required_argument, OPT_VARIANT, "VARIANT",
+         "override the variant of the platform", CMD_COMPLETE_NONE, NULL, NULL},
+        {"tls-verify", 0, optional_argument, OPT_TLS_VERIFY, "BOOL",
+         "require HTTPS with verified certificates (default: true,\nunless registries.conf marks "
+         "the registry insecure)",
+         CMD_COMPLETE_VALUES, "true false", NULL},
+        {"cert-dir", 0, required_argument, OPT_CERT_DIR, "DIR",
+         "CA certificates (*.crt) and client keys for the registry", CMD_COMPLETE_DIR, NULL, NULL},
+        {"authfile", 0, required_argument, OPT_AUTHFILE, "FILE",
+         "credentials file (default: what 'ctr login' wrote)", CMD_COMPLETE_FILE, NULL, NULL},
+        {"creds", 0, required_argument, OPT_CREDS, "USER:PASS", "credentials for this pull",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"retry", 0, required_argument, OPT_RETRY, "N",
+         "retries of a transient failure (default 3)", CMD_COMPLETE_NONE, NULL, NULL},
+        {"jobs", 0, required_argument, OPT_JOBS, "N", "layers fetched at once (default 3)",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
 /*
  * Progress on a terminal: one line per layer, redrawn in place (bytes, total, rate).  Silenced
@@ -124,36 +143,9 @@ static void on_event(void *arg, const struct image_pull_event *ev)
     }
 }
 
-enum {
-    OPT_PLATFORM = 256,
-    OPT_OS,
-    OPT_ARCH,
-    OPT_VARIANT,
-    OPT_TLS_VERIFY,
-    OPT_CERT_DIR,
-    OPT_AUTHFILE,
-    OPT_CREDS,
-    OPT_RETRY,
-    OPT_JOBS,
-};
-
 int cmd_pull(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct option options[] = {
-            {"quiet", no_argument, NULL, 'q'},
-            {"platform", required_argument, NULL, OPT_PLATFORM},
-            {"os", required_argument, NULL, OPT_OS},
-            {"arch", required_argument, NULL, OPT_ARCH},
-            {"variant", required_argument, NULL, OPT_VARIANT},
-            {"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
-            {"cert-dir", required_argument, NULL, OPT_CERT_DIR},
-            {"authfile", required_argument, NULL, OPT_AUTHFILE},
-            {"creds", required_argument, NULL, OPT_CREDS},
-            {"retry", required_argument, NULL, OPT_RETRY},
-            {"jobs", required_argument, NULL, OPT_JOBS},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     struct image_pull_opts o = {.tls_verify = -1, .retries = 3};
     struct progress prog = {.tty = isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)};
     struct image_store_ns ns;
@@ -161,7 +153,8 @@ int cmd_pull(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     struct storage *s;
     int c, status = 0;
 
-    while ((c = getopt_long(argc, argv, "+:qh", options, NULL)) != -1) {
+    cmd_getopt_init(&g, options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'q':
             prog.quiet = 1;
@@ -210,7 +203,7 @@ int cmd_pull(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
                 return cmd_usage_error("pull", err, "--jobs must be at least 1");
             break;
         case 'h':
-            cmd_print_text(usage);
+            cmd_print_help(&ctr_cmd_pull);
             return 0;
         default:
             return cmd_getopt_error("pull", c, argv, err);
@@ -250,4 +243,14 @@ const struct ctr_command ctr_cmd_pull = {
         .run = cmd_pull,
         .flags = CMD_NEEDS_STORE,
         .summary = "Pull images from a registry",
+        .synopsis = "pull [OPTIONS] IMAGE...",
+        .description =
+                "Pull images from a registry into your store.  A short name (busybox) is tried "
+                "on\neach search registry of ~/.config/ctr/registries.conf in turn (default "
+                "docker.io).\nEvery blob is verified against its digest as it streams; layers "
+                "are unpacked\ninside your user namespace so files keep the owners the image "
+                "gives them.\n",
+        .options = options,
+        .operand = CMD_COMPLETE_IMAGE,
+        .operands = CMD_COMPLETE_IMAGE,
 };

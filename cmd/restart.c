@@ -4,29 +4,25 @@
 
 #include "container.h"
 
-static const char usage[] = "Usage: ctr restart [OPTIONS] CONTAINER...\n"
-                            "\n"
-                            "Stop containers (as 'ctr stop' does) and start them again in the\n"
-                            "background.\n"
-                            "\n"
-                            "Options:\n"
-                            "  -t, --time N   seconds to wait before killing (default: the\n"
-                            "                 container's --stop-timeout)\n"
-                            "  -h, --help     print this help\n";
+static const struct cmd_option options[] = {
+        {"time", 't', required_argument, 't', "N",
+         "seconds to wait before killing (default: the\ncontainer's --stop-timeout)",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"timeout", 0, required_argument, 't', "N", "the same as --time", CMD_COMPLETE_NONE, NULL,
+         NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
 int cmd_restart(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct option options[] = {
-            {"time", required_argument, NULL, 't'},
-            {"timeout", required_argument, NULL, 't'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     struct storage *s;
     unsigned t;
     int c, timeout = -1, r = 0, status;
 
-    while ((c = getopt_long(argc, argv, "+:t:h", options, NULL)) != -1) {
+    cmd_getopt_init(&g, options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 't':
             if (cmd_parse_uint("restart", "--time", optarg, 86400 * 365, &t, err) < 0)
@@ -34,7 +30,7 @@ int cmd_restart(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **e
             timeout = (int)t;
             break;
         case 'h':
-            cmd_print_text(usage);
+            cmd_print_help(&ctr_cmd_restart);
             return 0;
         default:
             return cmd_getopt_error("restart", c, argv, err);
@@ -65,4 +61,10 @@ const struct ctr_command ctr_cmd_restart = {
         .run = cmd_restart,
         .flags = CMD_NEEDS_STORE,
         .summary = "Stop containers and start them again",
+        .synopsis = "restart [OPTIONS] CONTAINER...",
+        .description = "Stop containers (as 'ctr stop' does) and start them again in the\n"
+                       "background.\n",
+        .options = options,
+        .operand = CMD_COMPLETE_CONTAINER,
+        .operands = CMD_COMPLETE_CONTAINER,
 };

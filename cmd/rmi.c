@@ -14,17 +14,13 @@
 #include "pull.h"
 #include "xalloc.h"
 
-static const char usage[] =
-        "Usage: ctr rmi [OPTIONS] IMAGE...\n"
-        "\n"
-        "Remove images.  Naming an image by one of several names removes only that name;\n"
-        "by its id (or its last name) removes the image, and then every layer no image\n"
-        "needs any more.\n"
-        "\n"
-        "Options:\n"
-        "  -a, --all     remove all images\n"
-        "  -f, --force   remove images even when containers use them\n"
-        "  -h, --help    print this help\n";
+const struct cmd_option cmd_rmi_options[] = {
+        {"all", 'a', no_argument, 'a', NULL, "remove all images", CMD_COMPLETE_NONE, NULL, NULL},
+        {"force", 'f', no_argument, 'f', NULL, "remove images even when containers use them",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
 /* rmi -f removes the containers made from the image first (as 'ctr rm -f'), as Podman does. */
 static int remove_containers(struct ctr_ctx *ctx, const char *image_id, struct ctr_error **err)
@@ -92,18 +88,14 @@ static int remove_one(struct ctr_ctx *ctx, const char *key, int force, struct ct
 
 int cmd_rmi(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct option options[] = {
-            {"all", no_argument, NULL, 'a'},
-            {"force", no_argument, NULL, 'f'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     int all = 0, force = 0, c, status = 0;
     struct image_store_ns ns = {0};
     struct ctr_error *gc_err = NULL;
     struct storage *s;
 
-    while ((c = getopt_long(argc, argv, "+:afh", options, NULL)) != -1) {
+    cmd_getopt_init(&g, cmd_rmi_options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'a':
             all = 1;
@@ -112,7 +104,7 @@ int cmd_rmi(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
             force = 1;
             break;
         case 'h':
-            cmd_print_text(usage);
+            cmd_print_help(&ctr_cmd_rmi);
             return 0;
         default:
             return cmd_getopt_error("rmi", c, argv, err);
@@ -154,4 +146,11 @@ const struct ctr_command ctr_cmd_rmi = {
         .run = cmd_rmi,
         .flags = CMD_NEEDS_STORE,
         .summary = "Remove images",
+        .synopsis = "rmi [OPTIONS] IMAGE...",
+        .description = "Remove images.  Naming an image by one of several names removes only that "
+                       "name;\nby its id (or its last name) removes the image, and then every "
+                       "layer no image\nneeds any more.\n",
+        .options = cmd_rmi_options,
+        .operand = CMD_COMPLETE_IMAGE,
+        .operands = CMD_COMPLETE_IMAGE,
 };

@@ -11,35 +11,27 @@
 #include "lookup.h"
 #include "xalloc.h"
 
-static const char usage[] =
-        "Usage: ctr save [OPTIONS] IMAGE...\n"
-        "\n"
-        "Save images to an archive that 'ctr load', 'podman load', 'docker load' and skopeo\n"
-        "read.  Layers are written uncompressed, re-created from your store; when their\n"
-        "digests differ from the image's diff ids, the config gets the new ones (and the\n"
-        "image a new id), as with 'podman save'.  An image named by its id is saved\n"
-        "without a name.\n"
-        "\n"
-        "Options:\n"
-        "  -o, --output FILE    write the archive to FILE, replacing it only once the\n"
-        "                       archive is complete (default: standard output, when it\n"
-        "                       is not a terminal)\n"
-        "      --format FORMAT  docker-archive (default) or oci-archive\n"
-        "  -q, --quiet          print nothing (save prints nothing anyway)\n"
-        "  -h, --help           print this help\n";
+enum {
+    OPT_FORMAT = 256,
+};
+
+static const struct cmd_option options[] = {
+        {"output", 'o', required_argument, 'o', "FILE",
+         "write the archive to FILE, replacing it only once the\narchive is complete (default: "
+         "standard output, when it\nis not a terminal)",
+         CMD_COMPLETE_FILE, NULL, NULL},
+        {"format", 0, required_argument, OPT_FORMAT, "FORMAT",
+         "docker-archive (default) or oci-archive", CMD_COMPLETE_VALUES,
+         "docker-archive oci-archive", NULL},
+        {"quiet", 'q', no_argument, 'q', NULL, "print nothing (save prints nothing anyway)",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
 int cmd_save(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    enum {
-        OPT_FORMAT = 256,
-    };
-    static const struct option options[] = {
-            {"output", required_argument, NULL, 'o'},
-            {"format", required_argument, NULL, OPT_FORMAT},
-            {"quiet", no_argument, NULL, 'q'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     enum image_archive_format format = IMAGE_ARCHIVE_DOCKER;
     struct image_save_item *items = NULL;
     struct storage_image **imgs = NULL;
@@ -49,7 +41,8 @@ int cmd_save(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     int c, n = 0, status = -1;
     struct storage *s;
 
-    while ((c = getopt_long(argc, argv, "+:o:qh", options, NULL)) != -1) {
+    cmd_getopt_init(&g, options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'o':
             output = optarg;
@@ -68,7 +61,7 @@ int cmd_save(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
         case 'q':
             break;
         case 'h':
-            cmd_print_text(usage);
+            cmd_print_help(&ctr_cmd_save);
             return 0;
         default:
             return cmd_getopt_error("save", c, argv, err);
@@ -120,4 +113,14 @@ const struct ctr_command ctr_cmd_save = {
         .run = cmd_save,
         .flags = CMD_NEEDS_STORE,
         .summary = "Save images to a docker-archive or an OCI archive",
+        .synopsis = "save [OPTIONS] IMAGE...",
+        .description =
+                "Save images to an archive that 'ctr load', 'podman load', 'docker load' and "
+                "skopeo\nread.  Layers are written uncompressed, re-created from your store; "
+                "when their\ndigests differ from the image's diff ids, the config gets the new "
+                "ones (and the\nimage a new id), as with 'podman save'.  An image named by its "
+                "id is saved\nwithout a name.\n",
+        .options = options,
+        .operand = CMD_COMPLETE_IMAGE,
+        .operands = CMD_COMPLETE_IMAGE,
 };

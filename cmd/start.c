@@ -4,29 +4,23 @@
 
 #include "container.h"
 
-static const char usage[] =
-        "Usage: ctr start [OPTIONS] CONTAINER...\n"
-        "\n"
-        "Start created or exited containers, in the background; with -a, one container in\n"
-        "the foreground, as 'ctr run' does, exiting with its status.\n"
-        "\n"
-        "Options:\n"
-        "  -a, --attach       attach to the container's output and wait for it\n"
-        "  -i, --interactive  with -a, pass our stdin to the container\n"
-        "  -h, --help         print this help\n";
+static const struct cmd_option options[] = {
+        {"attach", 'a', no_argument, 'a', NULL, "attach to the container's output and wait for it",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"interactive", 'i', no_argument, 'i', NULL, "with -a, pass our stdin to the container",
+         CMD_COMPLETE_NONE, NULL, NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
 int cmd_start(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct option options[] = {
-            {"attach", no_argument, NULL, 'a'},
-            {"interactive", no_argument, NULL, 'i'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     struct storage *s;
     int c, attach = 0, interactive = 0, status = 0;
 
-    while ((c = getopt_long(argc, argv, "+:aih", options, NULL)) != -1) {
+    cmd_getopt_init(&g, options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'a':
             attach = 1;
@@ -35,7 +29,7 @@ int cmd_start(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err
             interactive = 1;
             break;
         case 'h':
-            cmd_print_text(usage);
+            cmd_print_help(&ctr_cmd_start);
             return 0;
         default:
             return cmd_getopt_error("start", c, argv, err);
@@ -85,4 +79,11 @@ const struct ctr_command ctr_cmd_start = {
         .run = cmd_start,
         .flags = CMD_NEEDS_STORE,
         .summary = "Start created or exited containers",
+        .synopsis = "start [OPTIONS] CONTAINER...",
+        .description = "Start created or exited containers, in the background; with -a, one "
+                       "container in\nthe foreground, as 'ctr run' does, exiting with its "
+                       "status.\n",
+        .options = options,
+        .operand = CMD_COMPLETE_CONTAINER_STOPPED,
+        .operands = CMD_COMPLETE_CONTAINER_STOPPED,
 };

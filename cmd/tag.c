@@ -8,28 +8,22 @@
 #include "images.h"
 #include "lookup.h"
 
-static const char usage[] = "Usage: ctr tag IMAGE NAME...\n"
-                            "\n"
-                            "Give a local image more names.  A short NAME is put under\n"
-                            "localhost/ (as Podman does) and gets ':latest' when it has no "
-                            "tag.\n"
-                            "\n"
-                            "Options:\n"
-                            "  -h, --help    print this help\n";
+static const struct cmd_option options[] = {
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
 int cmd_tag(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct option options[] = {
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     struct storage_image *img = NULL;
     struct storage *s;
     int c, r, status = 0;
 
-    while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+    cmd_getopt_init(&g, options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         if (c == 'h') {
-            cmd_print_text(usage);
+            cmd_print_help(&ctr_cmd_tag);
             return 0;
         }
         return cmd_getopt_error("tag", c, argv, err);
@@ -65,4 +59,10 @@ const struct ctr_command ctr_cmd_tag = {
         .run = cmd_tag,
         .flags = CMD_NEEDS_STORE,
         .summary = "Give an image another name",
+        .synopsis = "tag IMAGE NAME...",
+        .description = "Give a local image more names.  A short NAME is put under\nlocalhost/ "
+                       "(as Podman does) and gets ':latest' when it has no tag.\n",
+        .options = options,
+        .operand = CMD_COMPLETE_IMAGE,
+        .operands = CMD_COMPLETE_NONE,
 };

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cleanup.h"
 #include "cmd.h"
@@ -51,9 +52,26 @@ int cmd_parse_format(const char *cmd, const char *arg, enum cmd_format *ret, str
     return cmd_usage_error(cmd, err, "unknown format '%s': use 'json' or 'text'", arg);
 }
 
-void cmd_print_text(const char *help)
+int cmd_run_subcommand(const struct ctr_command *parent, struct ctr_ctx *ctx, int argc, char **argv,
+                       struct ctr_error **err)
 {
-    fputs(help, stdout);
+    if (argc < 2)
+        return cmd_usage_error(parent->name, err, "needs a command");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        cmd_print_help(parent);
+        return 0;
+    }
+    for (const struct ctr_command *const *c = parent->subcommands; *c != NULL; c++) {
+        if (strcmp(argv[1], (*c)->name) == 0) {
+            ctx->command = *c;
+            optind = 0;
+            return (*c)->run(ctx, argc - 1, argv + 1, err);
+        }
+    }
+    if (argv[1][0] == '-')
+        return cmd_usage_error(parent->name, err, "unknown option '%s'", argv[1]);
+    return cmd_usage_error(parent->name, err, "has no command '%s'", argv[1]);
 }
 
 char *cmd_human_size(int64_t bytes)
@@ -123,4 +141,84 @@ int cmd_parse_uint(const char *cmd, const char *opt, const char *arg, unsigned m
         return cmd_usage_error(cmd, err, "%s takes a number from 0 to %u, got '%s'", opt, max, arg);
     *ret = (unsigned)v;
     return 0;
+}
+
+char *cmd_go_time(int64_t ns)
+{
+    time_t sec = (time_t)(ns / 1000000000);
+    char date[64], zone[64], frac[16] = "";
+    long nsec = (long)(ns % 1000000000);
+    struct tm tm;
+
+    localtime_r(&sec, &tm);
+    strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+    strftime(zone, sizeof(zone), "%z %Z", &tm);
+    if (nsec > 0) {
+        size_t len;
+
+        snprintf(frac, sizeof(frac), ".%09ld", nsec);
+        len = strlen(frac);
+        while (frac[len - 1] == '0')
+            frac[--len] = '\0';
+    }
+    return xasprintf("%s%s %s", date, frac, zone);
+}
+
+/* Display width of UTF-8 text: one column per character. */
+static size_t text_width(const char *s, size_t len)
+{
+    size_t w = 0;
+
+    for (size_t i = 0; i < len; i++)
+        w += ((unsigned char)s[i] & 0xc0) != 0x80;
+    return w;
+}
+
+void cmd_print_aligned(const char *text, size_t len)
+{
+    size_t *widths = NULL, n_widths = 0;
+    const char *end = text + len;
+
+    for (const char *line = text; line < end;) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        const char *cell = line, *tab;
+        size_t col = 0;
+
+        if (eol == NULL)
+            eol = end;
+        while ((tab = memchr(cell, '\t', (size_t)(eol - cell))) != NULL) {
+            size_t w = text_width(cell, (size_t)(tab - cell)) + 2;
+
+            if (col >= n_widths) {
+                widths = xreallocarray(widths, col + 1, sizeof(size_t));
+                widths[n_widths++] = 12;
+            }
+            if (w > widths[col])
+                widths[col] = w;
+            cell = tab + 1;
+            col++;
+        }
+        line = eol + 1;
+    }
+    for (const char *line = text; line < end;) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        const char *cell = line, *tab;
+        size_t col = 0;
+
+        if (eol == NULL)
+            eol = end;
+        while ((tab = memchr(cell, '\t', (size_t)(eol - cell))) != NULL) {
+            size_t w = text_width(cell, (size_t)(tab - cell));
+
+            fwrite(cell, 1, (size_t)(tab - cell), stdout);
+            printf("%*s", (int)(widths[col] - w), "");
+            cell = tab + 1;
+            col++;
+        }
+        fwrite(cell, 1, (size_t)(eol - cell), stdout);
+        if (eol < end)
+            putchar('\n');
+        line = eol + 1;
+    }
+    free(widths);
 }

@@ -13,13 +13,12 @@
 #include "probe.h"
 #include "xalloc.h"
 
-static const char usage[] = "Usage: ctr version [--format json]\n"
-                            "\n"
-                            "Show the version of ctr and of the libraries it runs with.\n"
-                            "\n"
-                            "Options:\n"
-                            "  -f, --format FORMAT  'text' (default) or 'json'\n"
-                            "  -h, --help           print this help\n";
+static const struct cmd_option options[] = {
+        {"format", 'f', required_argument, 'f', "FORMAT", "'text' (default) or 'json'",
+         CMD_COMPLETE_VALUES, "text json", NULL},
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
 static char *seccomp_version_string(void)
 {
@@ -66,23 +65,20 @@ int cmd_version_print(enum cmd_format format, struct ctr_error **err)
 
 int cmd_version(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct option options[] = {
-            {"format", required_argument, NULL, 'f'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     enum cmd_format format = CMD_FORMAT_TEXT;
     int c;
 
     (void)ctx;
-    while ((c = getopt_long(argc, argv, "+:f:h", options, NULL)) != -1) {
+    cmd_getopt_init(&g, options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'f':
             if (cmd_parse_format("version", optarg, &format, err) < 0)
                 return -1;
             break;
         case 'h':
-            cmd_print_text(usage);
+            cmd_print_help(&ctr_cmd_version);
             return 0;
         default:
             return cmd_getopt_error("version", c, argv, err);
@@ -98,4 +94,7 @@ const struct ctr_command ctr_cmd_version = {
         .run = cmd_version,
         .flags = 0,
         .summary = "Show the version of ctr and its libraries",
+        .synopsis = "version [--format json]",
+        .description = "Show the version of ctr and of the libraries it runs with.\n",
+        .options = options,
 };

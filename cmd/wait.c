@@ -4,26 +4,21 @@
 
 #include "container.h"
 
-static const char usage[] = "Usage: ctr wait [OPTIONS] CONTAINER...\n"
-                            "\n"
-                            "Wait for containers to exit and print their exit codes, one per\n"
-                            "line (-1 when the code was lost, e.g. its monitor was killed).\n"
-                            "\n"
-                            "Options:\n"
-                            "  -h, --help     print this help\n";
+static const struct cmd_option options[] = {
+        {"help", 'h', no_argument, 'h', NULL, "print this help", CMD_COMPLETE_NONE, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
+};
 
 int cmd_wait(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    static const struct option options[] = {
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
+    struct cmd_getopt g;
     struct storage *s;
     int c, r = 0;
 
-    while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+    cmd_getopt_init(&g, options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
         if (c == 'h') {
-            cmd_print_text(usage);
+            cmd_print_help(&ctr_cmd_wait);
             return 0;
         }
         return cmd_getopt_error("wait", c, argv, err);
@@ -53,4 +48,10 @@ const struct ctr_command ctr_cmd_wait = {
         .run = cmd_wait,
         .flags = CMD_NEEDS_STORE,
         .summary = "Wait for containers to exit and print their codes",
+        .synopsis = "wait [OPTIONS] CONTAINER...",
+        .description = "Wait for containers to exit and print their exit codes, one per\nline "
+                       "(-1 when the code was lost, e.g. its monitor was killed).\n",
+        .options = options,
+        .operand = CMD_COMPLETE_CONTAINER,
+        .operands = CMD_COMPLETE_CONTAINER,
 };

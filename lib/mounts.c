@@ -515,6 +515,18 @@ static int readonly_path(int rootfd, const char *path, struct ctr_error **err)
             MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
 }
 
+/* Whether `path` inside the root is the root of a mount (a volume or --tmpfs made it one). */
+static int is_mount_point(int rootfd, const char *path)
+{
+    cleanup_close int fd = openat2_in_root(rootfd, path, O_PATH | O_NOFOLLOW);
+    struct statx stx;
+
+    if (fd < 0 || statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, 0, &stx) < 0)
+        return 0;
+    return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+           (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
 int ctr_mount_security(const char *root, const struct ctr_security_spec *sec,
                        struct ctr_error **err)
 {
@@ -532,9 +544,12 @@ int ctr_mount_security(const char *root, const struct ctr_security_spec *sec,
             return -1;
     if (!sec->read_only)
         return 0;
+    /* A directory with a mount of its own already (a volume, --tmpfs) keeps it, as in Podman:
+     * a tmpfs over it would hide it and what was mounted below it. */
     if (sec->read_only_tmpfs)
         for (size_t i = 0; i < sizeof(tmp_dirs) / sizeof(tmp_dirs[0]); i++)
-            if (mount_in_root(rootfd, "tmpfs", tmp_dirs[i], TARGET_DIR, "tmpfs",
+            if (!is_mount_point(rootfd, tmp_dirs[i]) &&
+                mount_in_root(rootfd, "tmpfs", tmp_dirs[i], TARGET_DIR, "tmpfs",
                               MS_NOSUID | MS_NODEV,
                               strcmp(tmp_dirs[i], "/run") == 0 ? "mode=755" : "mode=1777", err) < 0)
                 return -1;

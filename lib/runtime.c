@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/close_range.h>
+#include <linux/nsfs.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -447,6 +449,60 @@ struct child_args {
     int own_netns;
 };
 
+/* Whether namespace fd `fd` is our own namespace `name` ("net", "user"...). */
+static int same_namespace(int fd, const char *name)
+{
+    char path[64];
+    struct stat a, b;
+
+    snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
+           a.st_dev == b.st_dev;
+}
+
+/* Whether two namespace fds name the same namespace. */
+static int same_ns_fds(int fd1, int fd2)
+{
+    struct stat a, b;
+
+    return fstat(fd1, &a) == 0 && fstat(fd2, &b) == 0 && a.st_ino == b.st_ino &&
+           a.st_dev == b.st_dev;
+}
+
+/*
+ * The user namespace on the line from ours down to `userns` whose parent is ours: `userns`
+ * itself or one of its ancestors (a new fd, O_CLOEXEC).  -1 with errno when `userns` is not
+ * below ours (EPERM: ours, or outside it).  Its owner decides whether we hold capabilities in
+ * `userns`: the kernel grants them to the owner of that namespace in its parent, us.
+ */
+static int top_userns(int userns)
+{
+    int cur = fcntl(userns, F_DUPFD_CLOEXEC, 3);
+
+    /* The kernel nests user namespaces 32 deep at most. */
+    for (int depth = 0; cur >= 0 && depth < 33; depth++) {
+        int parent = ioctl(cur, NS_GET_PARENT);
+
+        if (parent < 0) {
+            int errnum = errno;
+
+            close(cur);
+            errno = errnum;
+            return -1;
+        }
+        if (same_namespace(parent, "user")) {
+            close(parent);
+            return cur;
+        }
+        close(cur);
+        cur = parent;
+    }
+    if (cur >= 0)
+        close(cur);
+    errno = ELOOP;
+    return -1;
+}
+
 /* Reads the one byte that says our id maps are written; EOF means the parent gave up. */
 static void await_maps(int fd)
 {
@@ -550,6 +606,29 @@ static _Noreturn void child_main(const struct child_args *a)
 }
 
 /*
+ * The end of a start in two steps (outer_main, joiner_main): reports the container's init
+ * `pid` to ctr, waits until ctr has set up its network, then releases it through `go`.
+ */
+static _Noreturn void release_init(const struct child_args *a, pid_t pid, int go)
+{
+    struct msg m = {.kind = MSG_PID, .errnum = (int)pid};
+    char byte;
+    ssize_t n;
+
+    send_msg(a->sock, &m, -1);
+    do
+        n = read(a->sock, &byte, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) {
+        kill(pid, SIGKILL);
+        _exit(125);
+    }
+    if (write(go, "g", 1) != 1)
+        child_fail_errno(a->sock, "release the container's process");
+    _exit(0);
+}
+
+/*
  * A container whose root is not the user (--userns=keep-id or nomap, --uidmap): its root could
  * not reach the user's store (0700), so this process, root of the user's own namespace, mounts
  * the root filesystem and the host's paths, then makes the container's init in a user
@@ -563,7 +642,6 @@ static _Noreturn void outer_main(const struct child_args *a)
     cleanup_error struct ctr_error *e = NULL;
     unsigned long flags = CLONE_PARENT | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
                           CLONE_NEWIPC | CLONE_NEWCGROUP | (a->own_netns ? CLONE_NEWNET : 0);
-    struct msg m = {.kind = MSG_PID};
     int go[2];
     pid_t pid;
 
@@ -596,24 +674,70 @@ static _Noreturn void outer_main(const struct child_args *a)
         kill(pid, SIGKILL);
         child_fail(a->sock, CTR_START_SETUP, e, 125);
     }
-    m.errnum = (int)pid;
-    send_msg(a->sock, &m, -1);
-    /* The parent starts the container's network helper, then says go. */
-    {
-        char byte;
-        ssize_t n;
+    release_init(a, pid, go[1]);
+}
 
-        do
-            n = read(a->sock, &byte, 1);
-        while (n < 0 && errno == EINTR);
-        if (n != 1) {
-            kill(pid, SIGKILL);
-            _exit(125);
-        }
+/*
+ * Joining the user namespace that owns the network namespace to join (--network container:,
+ * or an ns: made in a user namespace of ours).  This process, ctr's child, still in ctr's
+ * namespaces, joins them and makes the container's init in new mount, pid, uts, ipc and cgroup
+ * namespaces (owned by the joined user namespace) as a sibling: ctr's child, as usual.  The
+ * root filesystem is mounted by a root that can reach the user's store: the init mounts it
+ * when the joined namespace's root is the user (its parent is ours); when it is nested (the
+ * other container's root is not the user: --userns=keep-id...), this process mounts it first
+ * from the nested namespace's parent, as outer_main() does, and the init takes it over.
+ */
+static _Noreturn void joiner_main(const struct child_args *a)
+{
+    const struct ctr_start *start = a->start;
+    cleanup_error struct ctr_error *e = NULL;
+    const unsigned long flags = CLONE_PARENT | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
+                                CLONE_NEWIPC | CLONE_NEWCGROUP;
+    int top, premounted, go[2];
+    pid_t pid;
+
+    await_maps(a->sock);
+    top = top_userns(start->join_userns_fd);
+    if (top < 0)
+        child_fail_errno(a->sock, "find the user namespace to mount the container's root in");
+    premounted = !same_ns_fds(top, start->join_userns_fd);
+    if (premounted) {
+        if (setns(top, CLONE_NEWUSER) < 0)
+            child_fail_errno(a->sock, "join the user namespace to mount the container's root in");
+        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+            child_fail_errno(a->sock, "become root in the user namespace");
+        if (unshare(CLONE_NEWNS) < 0)
+            child_fail_errno(a->sock, "create a mount namespace");
+        mount_rootfs(a);
+        if (ctr_mount_paths(start->rootfs.merged, &start->rootfs, start->spec, &e) < 0)
+            child_fail(a->sock, CTR_START_SETUP, e, 125);
+        if (chdir(start->rootfs.merged) < 0)
+            child_fail_errno(a->sock, "enter the container's root");
     }
-    if (write(go[1], "g", 1) != 1)
-        child_fail_errno(a->sock, "release the container's process");
-    _exit(0);
+    close(top);
+    if (setns(start->join_userns_fd, CLONE_NEWUSER) < 0)
+        child_fail_errno(a->sock, "join the user namespace of the network namespace");
+    if (setns(start->join_netns_fd, CLONE_NEWNET) < 0)
+        child_fail_errno(a->sock, "join the network namespace");
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        child_fail_errno(a->sock, "become root in the joined user namespace");
+    if (pipe2(go, O_CLOEXEC) < 0)
+        child_fail_errno(a->sock, "create a pipe");
+    pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+    if (pid < 0)
+        child_fail_errno(a->sock, "create the container's namespaces (clone)");
+    if (pid == 0) {
+        close(go[1]);
+        if (start->kill_with_parent)
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+        await_maps(go[0]);
+        if (premounted)
+            finish_child(a, ".", 0);
+        mount_rootfs(a);
+        finish_child(a, start->rootfs.merged, 1);
+    }
+    close(go[0]);
+    release_init(a, pid, go[1]);
 }
 
 enum ctr_start_failure ctr_start_failure_of(const struct ctr_error *err)
@@ -663,8 +787,9 @@ static int await_child(int sock, pid_t *pid, const struct ctr_start *start, int 
             ready = 1;
         if (m.kind == MSG_PID) {
             *pid = (pid_t)m.errnum;
-            /* Nested: the outer process waits for the network before it releases the init. */
-            if (start != NULL && start->inner_maps != NULL) {
+            /* Nested or joining: the process that made the init waits for the network
+             * before it releases it. */
+            if (start != NULL && (start->inner_maps != NULL || start->join_userns_fd >= 0)) {
                 if (start->network != NULL && start->network(start->network_arg, *pid, err) < 0)
                     return -1;
                 if (write(sock, "n", 1) != 1)
@@ -688,49 +813,182 @@ static int await_child(int sock, pid_t *pid, const struct ctr_start *start, int 
     return 0;
 }
 
+/*
+ * Whether we hold CAP_SYS_ADMIN in our own user namespace (root does): setns() into a network
+ * namespace checks it in the namespace's owner.
+ */
+static int have_cap_sys_admin(void)
+{
+    struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+    memset(d, 0, sizeof(d));
+    if (syscall(SYS_capget, &h, d) < 0)
+        return 0;
+    return (d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN)) != 0;
+}
+
+/* " mount", " user"...: for "a mount namespace". */
+static const char *ns_type_name(int type)
+{
+    switch (type) {
+    case CLONE_NEWNS:
+        return " mount";
+    case CLONE_NEWUSER:
+        return " user";
+    case CLONE_NEWPID:
+        return " pid";
+    case CLONE_NEWUTS:
+        return " UTS";
+    case CLONE_NEWIPC:
+        return "n IPC";
+    case CLONE_NEWCGROUP:
+        return " cgroup";
+#ifdef CLONE_NEWTIME
+    case CLONE_NEWTIME:
+        return " time";
+#endif
+    default:
+        return "nother";
+    }
+}
+
+void ctr_netns_clear(struct ctr_netns *n)
+{
+    if (n->netns_fd >= 0)
+        close(n->netns_fd);
+    if (n->userns_fd >= 0)
+        close(n->userns_fd);
+    n->netns_fd = n->userns_fd = -1;
+}
+
+int ctr_netns_open(const char *path, struct ctr_netns *ret, struct ctr_error **err)
+{
+    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+    cleanup_close int owner = -1;
+    cleanup_close int top = -1;
+    uid_t owner_uid;
+    int type;
+
+    if (fd < 0)
+        return ctr_error_errno(err, "open the network namespace '%s'", path);
+    type = ioctl(fd, NS_GET_NSTYPE);
+    if (type < 0 && (errno == ENOTTY || errno == EINVAL))
+        return ctr_error_set(err, EINVAL, "'%s' is not a network namespace", path);
+    if (type < 0)
+        return ctr_error_errno(err, "find the namespace type of '%s'", path);
+    if (type != CLONE_NEWNET)
+        return ctr_error_set(err, EINVAL, "'%s' is a%s namespace, not a network namespace", path,
+                             ns_type_name(type));
+    if (same_namespace(fd, "net")) {
+        *ret = (struct ctr_netns){.netns_fd = steal_fd(&fd), .userns_fd = -1};
+        return 0;
+    }
+    owner = ioctl(fd, NS_GET_USERNS);
+    if (owner < 0 && errno == EPERM)
+        return ctr_error_set(err, EPERM,
+                             "the network namespace '%s' belongs to a user namespace outside "
+                             "yours: it cannot be joined",
+                             path);
+    if (owner < 0)
+        return ctr_error_errno(err, "find the user namespace that owns '%s'", path);
+    if (same_namespace(owner, "user")) {
+        if (!have_cap_sys_admin())
+            return ctr_error_set(err, EPERM,
+                                 "joining the network namespace '%s' is not permitted: it "
+                                 "belongs to your own user namespace, where that takes "
+                                 "CAP_SYS_ADMIN (root); without it, join one made in a user "
+                                 "namespace of yours, such as a container's",
+                                 path);
+        *ret = (struct ctr_netns){.netns_fd = steal_fd(&fd), .userns_fd = -1};
+        return 0;
+    }
+    top = top_userns(owner);
+    if (top < 0)
+        return ctr_error_errno(err, "find the user namespace that owns '%s'", path);
+    if (ioctl(top, NS_GET_OWNER_UID, &owner_uid) < 0)
+        return ctr_error_errno(err, "find the owner of the user namespace of '%s'", path);
+    if (owner_uid != geteuid() && !have_cap_sys_admin())
+        return ctr_error_set(err, EPERM,
+                             "joining the network namespace '%s' is not permitted: its user "
+                             "namespace belongs to uid %u",
+                             path, (unsigned)owner_uid);
+    *ret = (struct ctr_netns){.netns_fd = steal_fd(&fd), .userns_fd = steal_fd(&owner)};
+    return 0;
+}
+
 int ctr_container_start(const struct ctr_start *start, pid_t *ret_pid, int *ret_pty,
                         struct ctr_error **err)
 {
-    int own_netns = start->spec->network == NULL || strcmp(start->spec->network, "host") != 0;
+    int joining = start->join_userns_fd >= 0;
     int nested = start->inner_maps != NULL;
-    unsigned long flags = nested ? CLONE_NEWUSER | CLONE_NEWNS
-                                 : CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
-                                           CLONE_NEWIPC | CLONE_NEWCGROUP |
-                                           (own_netns ? CLONE_NEWNET : 0);
+    int host_netns = (start->spec->network != NULL && strcmp(start->spec->network, "host") == 0) ||
+                     (start->join_netns_fd >= 0 && same_namespace(start->join_netns_fd, "net"));
+    /* A network namespace our user namespace owns is joined here, and the child inherits it. */
+    int enter_netns = start->join_netns_fd >= 0 && !joining && !host_netns;
+    /* The container's user namespace owns its network namespace (so it may mount sysfs). */
+    int own_netns = joining || (start->join_netns_fd < 0 && !host_netns);
+    unsigned long flags = joining  ? 0
+                          : nested ? CLONE_NEWUSER | CLONE_NEWNS
+                                   : CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
+                                             CLONE_NEWIPC | CLONE_NEWCGROUP |
+                                             (own_netns ? CLONE_NEWNET : 0);
     pid_t outer = -1;
     cleanup_close int parent_sock = -1;
-    int sv[2], pty = -1;
+    cleanup_close int saved_netns = -1;
+    int sv[2], pty = -1, errnum;
     pid_t pid;
 
+    if (joining && (nested || start->join_netns_fd < 0))
+        return ctr_error_set(err, EINVAL,
+                             "a container that joins a user namespace has no id maps of its own "
+                             "and must join its network namespace");
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return ctr_error_errno(err, "create the start channel");
     parent_sock = sv[0];
+    if (enter_netns) {
+        saved_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (saved_netns < 0 || setns(start->join_netns_fd, CLONE_NEWNET) < 0) {
+            ctr_error_errno(err, "join the network namespace");
+            close(sv[1]);
+            return -1;
+        }
+    }
     /* Like fork(), with the namespaces: the child runs on a copy of our stack. */
     pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
-    if (pid < 0) {
-        int errnum = errno;
-
-        close(sv[1]);
-        return ctr_error_errnum(err, errnum, "create the container's namespaces (clone)");
-    }
+    errnum = errno;
     if (pid == 0) {
         struct child_args a = {start, sv[1], own_netns};
 
         close(parent_sock);
+        if (saved_netns >= 0)
+            close(saved_netns);
+        if (joining)
+            joiner_main(&a);
         if (nested)
             outer_main(&a);
         child_main(&a);
     }
     close(sv[1]);
-    if (ctr_userns_write_maps(pid, start->maps, err) < 0)
+    /* Back to our own: we could leave it, so we may return (CAP_SYS_ADMIN over both). */
+    if (saved_netns >= 0 && setns(saved_netns, CLONE_NEWNET) < 0) {
+        ctr_error_errno(err, "return to ctr's own network namespace");
+        if (pid < 0)
+            return -1;
         goto fail;
-    if (!nested && start->network != NULL && start->network(start->network_arg, pid, err) < 0)
+    }
+    if (pid < 0)
+        return ctr_error_errnum(err, errnum, "create the container's namespaces (clone)");
+    if (!joining && ctr_userns_write_maps(pid, start->maps, err) < 0)
+        goto fail;
+    if (!nested && !joining && start->network != NULL &&
+        start->network(start->network_arg, pid, err) < 0)
         goto fail;
     if (write(parent_sock, "g", 1) != 1) {
         ctr_error_errno(err, "release the container's process");
         goto fail;
     }
-    if (nested)
+    if (nested || joining)
         outer = pid;
     if (await_child(parent_sock, &pid, start, &pty, err) < 0)
         goto fail;
@@ -769,17 +1027,6 @@ static const struct {
 };
 
 #define N_EXEC_NS (sizeof(exec_namespaces) / sizeof(exec_namespaces[0]))
-
-/* Whether namespace `name` of `pid` is the one we are in (then it is not joined). */
-static int same_namespace(int fd, const char *name)
-{
-    char path[64];
-    struct stat a, b;
-
-    snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
-    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
-           a.st_dev == b.st_dev;
-}
 
 struct exec_args {
     const struct ctr_exec *x;

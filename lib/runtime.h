@@ -11,8 +11,8 @@
 
 /*
  * Starting a container: ctr forks the container itself, no external OCI runtime.  The child
- * is cloned into new user, mount, pid, uts, ipc, cgroup (and, unless the network is "host",
- * net) namespaces; the parent writes its id maps; the child mounts its root filesystem
+ * is cloned into new user, mount, pid, uts, ipc, cgroup (and, unless the network is "host" or
+ * joined, net) namespaces; the parent writes its id maps; the child mounts its root filesystem
  * (overlayfs over the image's layers), /proc, /sys, /dev and the generated /etc files,
  * pivots into it, becomes the container's user and execs the process.
  */
@@ -56,7 +56,46 @@ struct ctr_start {
      */
     int (*network)(void *arg, pid_t pid, struct ctr_error **err);
     void *network_arg;
+    /*
+     * --network container:NAME or ns:PATH: the network namespace to join, or -1 (a new one,
+     * or none of its own for spec->network "host"); see struct ctr_netns.  Not owned.  With
+     * join_userns_fd (-1 when unused) the container joins that user namespace, the network
+     * namespace's owner, instead of making one: `maps` is not written and inner_maps must be
+     * NULL.
+     */
+    int join_netns_fd;
+    int join_userns_fd;
 };
+
+/*
+ * A network namespace a container can join, as ctr_netns_open() found it.
+ *
+ * Joining a network namespace takes CAP_SYS_ADMIN in the user namespace that owns it.  One of
+ * another container (and any other made in a user namespace of the caller's) is owned by that
+ * user namespace, in which the caller has every capability: the container joins it too, as
+ * Podman's rootless containers do, since its own new one would be a child of the caller's
+ * without any capability over the network namespace.  One owned by the caller's own user
+ * namespace (`ip netns add`) can only be joined with CAP_SYS_ADMIN there, which is root's; the
+ * container then gets its own user namespace as usual.  The caller's own network namespace
+ * (userns_fd -1) is shared as "host" shares it: ctr_container_start() tells it apart.
+ */
+struct ctr_netns {
+    int netns_fd;  /* the network namespace, O_CLOEXEC */
+    int userns_fd; /* its owning user namespace when that is not the caller's (to join), or -1 */
+};
+
+/*
+ * Opens the network namespace at `path` (/proc/PID/ns/net, or a file an nsfs file is mounted
+ * on) and checks that the caller can make a container join it.  Writes *ret only on success;
+ * ctr_netns_clear() closes its fds.  Fails with the open's errno ("open '/x': No such file or
+ * directory"), EINVAL when `path` is not a network namespace ("'/proc/self/ns/mnt' is not a
+ * network namespace"), EPERM when joining it is not permitted (owned by a user namespace
+ * outside the caller's, by another user's, or by the caller's own without CAP_SYS_ADMIN).
+ */
+int ctr_netns_open(const char *path, struct ctr_netns *ret, struct ctr_error **err);
+
+/* Closes what *n holds and sets its fds to -1; safe on a cleared one. */
+void ctr_netns_clear(struct ctr_netns *n);
 
 /*
  * Starts the container and returns once its process has been executed (the exec succeeded) or

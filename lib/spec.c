@@ -63,7 +63,103 @@ void ctr_spec_clear(struct ctr_spec *spec)
     strv_free(spec->add_hosts);
     strv_free(spec->labels);
     ctr_security_clear(&spec->security);
+    strv_free(spec->create_command);
     memset(spec, 0, sizeof(*spec));
+}
+
+static const char *const sdnotify_names[] = {
+        [CTR_SDNOTIFY_CONTAINER] = "container",
+        [CTR_SDNOTIFY_CONMON] = "conmon",
+        [CTR_SDNOTIFY_IGNORE] = "ignore",
+};
+
+const char *ctr_sdnotify_name(enum ctr_sdnotify mode)
+{
+    if ((size_t)mode < sizeof(sdnotify_names) / sizeof(sdnotify_names[0]))
+        return sdnotify_names[mode];
+    return NULL;
+}
+
+int ctr_sdnotify_from_name(const char *name, enum ctr_sdnotify *ret)
+{
+    for (size_t i = 0; name != NULL && i < sizeof(sdnotify_names) / sizeof(sdnotify_names[0]);
+         i++) {
+        if (strcmp(name, sdnotify_names[i]) == 0) {
+            *ret = (enum ctr_sdnotify)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static const char *const restart_names[] = {
+        [CTR_RESTART_NO] = "no",
+        [CTR_RESTART_ON_FAILURE] = "on-failure",
+        [CTR_RESTART_ALWAYS] = "always",
+        [CTR_RESTART_UNLESS_STOPPED] = "unless-stopped",
+};
+
+const char *ctr_restart_policy_name(enum ctr_restart_policy policy)
+{
+    if ((size_t)policy < sizeof(restart_names) / sizeof(restart_names[0]))
+        return restart_names[policy];
+    return NULL;
+}
+
+int ctr_restart_policy_from_name(const char *name, enum ctr_restart_policy *ret)
+{
+    for (size_t i = 0; name != NULL && i < sizeof(restart_names) / sizeof(restart_names[0]); i++) {
+        if (strcmp(name, restart_names[i]) == 0) {
+            *ret = (enum ctr_restart_policy)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int ctr_parse_restart(const char *arg, enum ctr_restart_policy *ret_policy, unsigned *ret_max,
+                      struct ctr_error **err)
+{
+    const char *colon = strchr(arg, ':');
+    size_t len = colon ? (size_t)(colon - arg) : strlen(arg);
+    cleanup_free char *name = xstrndup(arg, len);
+    cleanup_free char *q = quote(arg);
+    enum ctr_restart_policy policy;
+    unsigned long max = 0;
+
+    if (strcmp(name, "never") == 0)
+        policy = CTR_RESTART_NO;
+    else if (ctr_restart_policy_from_name(name, &policy) < 0)
+        return ctr_error_set(err, EINVAL,
+                             "invalid restart policy '%s': use no, on-failure[:N], always or "
+                             "unless-stopped",
+                             q);
+    if (colon != NULL) {
+        if (policy != CTR_RESTART_ON_FAILURE)
+            return ctr_error_set(err, EINVAL,
+                                 "restart policy '%s': only on-failure takes a maximum count", q);
+        if (parse_uint(colon + 1, strlen(colon + 1), 0x7fffffff, &max) < 0)
+            return ctr_error_set(err, EINVAL,
+                                 "restart policy '%s': the maximum count must be a number from 0 "
+                                 "to 2147483647",
+                                 q);
+    }
+    *ret_policy = policy;
+    *ret_max = (unsigned)max;
+    return 0;
+}
+
+int ctr_restart_wanted(const struct ctr_spec *spec, int exit_code, unsigned restart_count)
+{
+    switch (spec->restart) {
+    case CTR_RESTART_ON_FAILURE:
+        return exit_code != 0 && (spec->restart_max == 0 || restart_count < spec->restart_max);
+    case CTR_RESTART_ALWAYS:
+    case CTR_RESTART_UNLESS_STOPPED:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 /* Kernel interfaces that have no namespace: what Podman masks and makes read-only. */

@@ -57,6 +57,32 @@ void ctr_security_clear(struct ctr_security_spec *sec);
 extern const char *const ctr_default_masked_paths[];
 extern const char *const ctr_default_readonly_paths[];
 
+/*
+ * --restart: what a container's monitor does when the container exits by itself (never after
+ * `ctr stop`, `ctr kill` or `ctr rm -f`).  unless-stopped is always under another name: the
+ * two differ only in restarting at boot, which ctr, without a daemon, does not do (Podman
+ * treats them alike too).
+ */
+enum ctr_restart_policy {
+    CTR_RESTART_NO,
+    CTR_RESTART_ON_FAILURE, /* a non-zero exit code; at most restart_max times when set */
+    CTR_RESTART_ALWAYS,
+    CTR_RESTART_UNLESS_STOPPED,
+};
+
+/*
+ * --sdnotify: what becomes of $NOTIFY_SOCKET, systemd's socket of a Type=notify unit, when ctr
+ * starts the container.  Without it nothing is sent whatever the mode.
+ */
+enum ctr_sdnotify {
+    CTR_SDNOTIFY_CONTAINER, /* the container gets a socket of its own; ctr relays (the default) */
+    CTR_SDNOTIFY_CONMON,    /* ctr sends READY=1 once the container's process runs */
+    CTR_SDNOTIFY_IGNORE,    /* nothing is sent, and the container never sees the socket */
+};
+/* "container", "conmon", "ignore"; the mode of such a name: 0, or -1 for any other text. */
+const char *ctr_sdnotify_name(enum ctr_sdnotify mode);
+int ctr_sdnotify_from_name(const char *name, enum ctr_sdnotify *ret);
+
 struct ctr_spec {
     char **argv; /* the process: entrypoint + cmd, at least one element */
     char **env;  /* KEY=VALUE */
@@ -79,10 +105,34 @@ struct ctr_spec {
     int no_hosts;     /* --no-hosts: the image's /etc/hosts is left alone */
     char **labels;    /* KEY=VALUE, from the image config and --label */
     struct ctr_security_spec security;
+    enum ctr_restart_policy restart; /* --restart */
+    unsigned restart_max;            /* on-failure:N; 0 is no limit */
+    enum ctr_sdnotify sdnotify;      /* --sdnotify */
+    /* The command line that created the container ("ctr", global options, "run", ...), for
+     * inspect's CreateCommand and `ctr generate systemd --new`; NULL when not known. */
+    char **create_command;
 };
 
 /* Frees what *spec owns and zeroes it; NULL and a half-built spec are fine. */
 void ctr_spec_clear(struct ctr_spec *spec);
+
+/*
+ * --restart POLICY: "no" (or Podman's synonym "never"), "on-failure", "on-failure:N" (N from 0
+ * to 2^31-1; 0 is no limit), "always", "unless-stopped".  A maximum with any other policy is an
+ * error, as in Podman.  One message naming the value and the valid ones otherwise.
+ */
+int ctr_parse_restart(const char *arg, enum ctr_restart_policy *ret_policy, unsigned *ret_max,
+                      struct ctr_error **err);
+/* "no", "on-failure", "always", "unless-stopped" (Podman's RestartPolicy.Name); NULL if none. */
+const char *ctr_restart_policy_name(enum ctr_restart_policy policy);
+/* The policy of a name ctr_restart_policy_name() gives: 0, or -1 for any other text. */
+int ctr_restart_policy_from_name(const char *name, enum ctr_restart_policy *ret);
+/*
+ * Whether a container that exited by itself with `exit_code` (as the shell reports it) after
+ * `restart_count` restarts by its policy is started again.  Stops by the user are the caller's
+ * to rule out.
+ */
+int ctr_restart_wanted(const struct ctr_spec *spec, int exit_code, unsigned restart_count);
 
 /*
  * -v/--volume HOST:CTR[:OPTIONS], OPTIONS a comma list of ro, rw, nosuid, suid, nodev, dev,

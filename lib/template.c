@@ -24,6 +24,8 @@ enum func {
     FUNC_LOWER,
     FUNC_TRUNCATE,
     FUNC_JOIN,
+    FUNC_INDEX,
+    FUNC_LEN,
 };
 
 static const struct {
@@ -31,7 +33,8 @@ static const struct {
     size_t n_args;
 } funcs[] = {
         [FUNC_JSON] = {"json", 1},         [FUNC_UPPER] = {"upper", 1}, [FUNC_LOWER] = {"lower", 1},
-        [FUNC_TRUNCATE] = {"truncate", 2}, [FUNC_JOIN] = {"join", 2},
+        [FUNC_TRUNCATE] = {"truncate", 2}, [FUNC_JOIN] = {"join", 2},   [FUNC_INDEX] = {"index", 2},
+        [FUNC_LEN] = {"len", 1},
 };
 
 #define MAX_FUNC_ARGS 2
@@ -987,6 +990,53 @@ static json_t *fn_join(json_t *arr, json_t *sep, struct ctr_error **err)
     return new_string(b.data, b.len);
 }
 
+/*
+ * Go's index with one key: an array's element, or an object's member.  A member the object
+ * lacks is "", as Go gives for the map[string]string that Podman's labels and annotations are
+ * (labels with dots in their names cannot be reached with {{.Labels.a.b}}).
+ */
+static json_t *fn_index(json_t *coll, json_t *key, struct ctr_error **err)
+{
+    json_t *v;
+
+    if (json_is_array(coll)) {
+        json_int_t i;
+
+        if (!json_is_integer(key))
+            return fail_type(err, FUNC_INDEX, "an integer index for an array", key);
+        i = json_integer_value(key);
+        if (i < 0 || (size_t)i >= json_array_size(coll)) {
+            ctr_error_set(err, EINVAL,
+                          "template: index: index %" JSON_INTEGER_FORMAT
+                          " out of range (length %zu)",
+                          i, json_array_size(coll));
+            return NULL;
+        }
+        return json_incref(json_array_get(coll, (size_t)i));
+    }
+    if (!json_is_object(coll))
+        return fail_type(err, FUNC_INDEX, "an array or an object", coll);
+    if (!json_is_string(key))
+        return fail_type(err, FUNC_INDEX, "a string key for an object", key);
+    /* Keys with a NUL byte cannot be members: jansson's keys are C strings. */
+    if (strlen(json_string_value(key)) != json_string_length(key))
+        return new_string("", 0);
+    v = json_object_get(coll, json_string_value(key));
+    return v != NULL ? json_incref(v) : new_string("", 0);
+}
+
+/* Go's len: bytes of a string, elements of an array, members of an object. */
+static json_t *fn_len(json_t *v, struct ctr_error **err)
+{
+    if (json_is_string(v))
+        return json_integer((json_int_t)json_string_length(v));
+    if (json_is_array(v))
+        return json_integer((json_int_t)json_array_size(v));
+    if (json_is_object(v))
+        return json_integer((json_int_t)json_object_size(v));
+    return fail_type(err, FUNC_LEN, "a string, an array or an object", v);
+}
+
 /* Calls the function of `cmd`; `piped` (may be NULL) is the previous stage's result. */
 static json_t *call(const struct command *cmd, json_t *dot, json_t *piped, struct ctr_error **err)
 {
@@ -1017,6 +1067,10 @@ static json_t *call(const struct command *cmd, json_t *dot, json_t *piped, struc
         return fn_truncate(vals.v[0], vals.v[1], err);
     case FUNC_JOIN:
         return fn_join(vals.v[0], vals.v[1], err);
+    case FUNC_INDEX:
+        return fn_index(vals.v[0], vals.v[1], err);
+    case FUNC_LEN:
+        return fn_len(vals.v[0], err);
     }
     abort();
 }

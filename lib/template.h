@@ -10,11 +10,12 @@
  * Go-template style output formats as Podman's --format takes them, for the subset people
  * use: literal text, "\t" and "\n" escapes, {{.Field}} and {{.A.B}} (fields of a JSON object,
  * {{ .Field }} with spaces too), {{.}}, {{json .}} and {{json .Field}}, {{upper .F}},
- * {{lower .F}} (ASCII only), {{truncate .F N}}, {{join .F "SEP"}}, Go string ("...", `...`),
- * integer and boolean literals, pipes ({{.F | upper}}), parentheses, Go comments and
- * "{{- " / " -}}" trim markers.  Go's control actions (range, if, with, ...) and $variables are
- * rejected.  Strings print as they are, integers and reals as Go's %v prints them ("1.5"),
- * booleans as true/false, null as "<no value>", arrays of strings as Go prints a []string
+ * {{lower .F}} (ASCII only), {{truncate .F N}}, {{join .F "SEP"}}, {{index .F KEY}} (one key:
+ * an array's element, or an object's member, "" when it has none), {{len .F}}, Go string
+ * ("...", `...`), integer and boolean literals, pipes ({{.F | upper}}), parentheses, Go
+ * comments and "{{- " / " -}}" trim markers.  Go's control actions (range, if, with, ...) and
+ * $variables are rejected.  Strings print as they are, integers and reals as Go's %v prints them
+ * ("1.5"), booleans as true/false, null as "<no value>", arrays of strings as Go prints a []string
  * ("[sleep 1000]"), other arrays and objects as compact JSON.
  */
 struct ctr_template;

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "text.h"
@@ -41,4 +43,55 @@ int ctr_parse_decimal(const char *s, size_t n, unsigned long max, unsigned long 
     }
     *ret = v;
     return 0;
+}
+
+static int needs_quotes(const char *word)
+{
+    if (word[0] == '\0' || strcmp(word, ";") == 0)
+        return 1;
+    for (const unsigned char *p = (const unsigned char *)word; *p; p++)
+        if (*p <= ' ' || *p == 0x7f || *p == '"' || *p == '\'' || *p == '\\')
+            return 1;
+    return 0;
+}
+
+char *ctr_systemd_quote(const char *word, unsigned flags)
+{
+    int quote = needs_quotes(word);
+    /* The longest a byte becomes is "\xNN"; then the quotes and the terminator. */
+    char *out = xmalloc(strlen(word) * 4 + 3), *o = out;
+
+    if (quote)
+        *o++ = '"';
+    for (const unsigned char *p = (const unsigned char *)word; *p; p++) {
+        unsigned char c = *p;
+
+        if (c == '%' || (c == '$' && (flags & CTR_SYSTEMD_EXEC))) {
+            *o++ = (char)c;
+            *o++ = (char)c;
+        } else if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else if (c < ' ' || c == 0x7f) {
+            if (!(flags & CTR_SYSTEMD_EXEC)) {
+                free(out);
+                return NULL;
+            }
+            *o++ = '\\';
+            if (c == '\n') {
+                *o++ = 'n';
+            } else if (c == '\t') {
+                *o++ = 't';
+            } else {
+                snprintf(o, 4, "x%02x", c);
+                o += 3;
+            }
+        } else {
+            *o++ = (char)c;
+        }
+    }
+    if (quote)
+        *o++ = '"';
+    *o = '\0';
+    return out;
 }

@@ -184,6 +184,13 @@ char *storage_spec_to_json(const struct ctr_spec *spec, struct ctr_error **err)
     set(root, "no_hosts", json_boolean(spec->no_hosts));
     if (security_to_json(root, &spec->security, err) < 0)
         return NULL;
+    if (spec->restart != CTR_RESTART_NO) {
+        set(root, "restart_policy", json_string(ctr_restart_policy_name(spec->restart)));
+        set(root, "restart_max", json_integer(spec->restart_max));
+    }
+    if (add_strv(root, "create_command", spec->create_command, err) < 0)
+        return NULL;
+    set(root, "sdnotify", json_string(ctr_sdnotify_name(spec->sdnotify)));
     text = json_dumps(root, JSON_COMPACT);
     if (text == NULL)
         abort();
@@ -342,6 +349,34 @@ static int security_from_json(json_t *root, struct ctr_security_spec *sec, struc
     return 0;
 }
 
+/* "restart_policy" (absent: no) and "restart_max". */
+static int restart_from_json(json_t *root, struct ctr_spec *s, struct ctr_error **err)
+{
+    cleanup_free char *name = NULL;
+    json_int_t max = 0;
+
+    if (get_string(root, "", "restart_policy", 0, &name, err) < 0 ||
+        get_int(root, "", "restart_max", INT_MAX, &max, err) < 0)
+        return -1;
+    if (name != NULL && ctr_restart_policy_from_name(name, &s->restart) < 0)
+        return wrong_type("", "restart_policy",
+                          "\"no\", \"on-failure\", \"always\" or \"unless-stopped\"", err);
+    s->restart_max = (unsigned)max;
+    return 0;
+}
+
+/* "sdnotify" (absent: container, the default). */
+static int sdnotify_from_json(json_t *root, struct ctr_spec *s, struct ctr_error **err)
+{
+    cleanup_free char *name = NULL;
+
+    if (get_string(root, "", "sdnotify", 0, &name, err) < 0)
+        return -1;
+    if (name != NULL && ctr_sdnotify_from_name(name, &s->sdnotify) < 0)
+        return wrong_type("", "sdnotify", "\"container\", \"conmon\" or \"ignore\"", err);
+    return 0;
+}
+
 static int spec_from_json(json_t *root, struct ctr_spec *s, struct ctr_error **err)
 {
     json_int_t version = 0, stop_signal = 0, stop_timeout = 0;
@@ -392,6 +427,9 @@ static int spec_from_json(json_t *root, struct ctr_spec *s, struct ctr_error **e
         return -1;
     s->stop_signal = (int)stop_signal;
     s->stop_timeout = (unsigned)stop_timeout;
+    if (restart_from_json(root, s, err) < 0 || sdnotify_from_json(root, s, err) < 0 ||
+        get_strv(root, "create_command", &s->create_command, err) < 0)
+        return -1;
     return security_from_json(root, &s->security, err);
 }
 

@@ -9,8 +9,9 @@
  * The spec as the containers table's `config` column stores it: a JSON object with a
  * "version": 1 member and one member per field of struct ctr_spec (argv, env, cwd, user,
  * hostname, mounts [{kind "bind"|"tmpfs", source, destination, readonly, data, flags}], tty,
- * interactive, init, remove, stop_signal, stop_timeout, network, labels).  NULL strings and
- * vectors are left out.
+ * interactive, init, remove, stop_signal, stop_timeout, network, labels, restart_policy
+ * "no"|"on-failure"|"always"|"unless-stopped" with restart_max, create_command).  NULL strings
+ * and vectors are left out, and so is the restart policy "no".
  *
  * storage_spec_to_json() returns compact JSON the caller frees with free(), or NULL with *err
  * set when a string is not UTF-8 (JSON holds nothing else; the message names the member).

@@ -16,7 +16,7 @@ DEFINE_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
 
 #define CONTAINER_COLUMNS                                                                       \
     "id, name, image_id, image_name, command, config, state, created, started, finished, pid, " \
-    "pid_start, monitor_pid, monitor_start, exit_code"
+    "pid_start, monitor_pid, monitor_start, exit_code, restart_count, stopped_by_user"
 
 /* How a full id is written; prefixes are compared against it byte for byte. */
 #define ID_LEN 64
@@ -138,6 +138,8 @@ static int container_from_row(struct storage *s, sqlite3_stmt *st, struct storag
     c->monitor_pid = (pid_t)sqlite3_column_int64(st, 12);
     c->monitor_start = (uint64_t)sqlite3_column_int64(st, 13);
     c->exit_code = sqlite3_column_type(st, 14) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 14);
+    c->restart_count = (unsigned)sqlite3_column_int64(st, 15);
+    c->stopped_by_user = sqlite3_column_int(st, 16) != 0;
     return 0;
 }
 
@@ -588,8 +590,13 @@ int storage_container_list(struct storage *s, struct storage_container **ret, si
     return 0;
 }
 
-int storage_container_set_running(struct storage *s, const char *id, pid_t pid, uint64_t pid_start,
-                                  pid_t monitor_pid, uint64_t monitor_start, struct ctr_error **err)
+/*
+ * set_running and set_restarted: `old_pid` 0 is a start by the user, else a restart by the
+ * policy after that init exited.  1 when the row changed, 0 when a restart no longer applies.
+ */
+static int mark_running(struct storage *s, const char *id, pid_t old_pid, pid_t pid,
+                        uint64_t pid_start, pid_t monitor_pid, uint64_t monitor_start,
+                        struct ctr_error **err)
 {
     cleanup_stmt sqlite3_stmt *st = NULL;
     int rc;
@@ -598,7 +605,9 @@ int storage_container_set_running(struct storage *s, const char *id, pid_t pid, 
      * container must not both see it stopped. */
     if (exec(s, "BEGIN IMMEDIATE", err) < 0)
         return ctr_error_wrap(err, "start container '%s'", id);
-    st = prepare(s, "SELECT name, state, pid, pid_start FROM containers WHERE id = ?", err);
+    st = prepare(s,
+                 "SELECT name, state, pid, pid_start, stopped_by_user FROM containers WHERE id = ?",
+                 err);
     if (st == NULL)
         goto fail;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -613,6 +622,15 @@ int storage_container_set_running(struct storage *s, const char *id, pid_t pid, 
         storage_sqlite_error(err, s->db, "read container");
         goto fail;
     }
+    /* A restart is for the run that exited, and only while nobody stopped or started the
+     * container since. */
+    if (old_pid > 0 &&
+        (strcmp((const char *)sqlite3_column_text(st, 1), "exited") != 0 ||
+         (pid_t)sqlite3_column_int64(st, 2) != old_pid || sqlite3_column_int(st, 4) != 0)) {
+        sqlite3_finalize(steal_pointer(&st));
+        rollback(s);
+        return 0;
+    }
     /* A row that says running is stale only if its init is gone (its monitor's set_exited is
      * tied to the old pid and will leave the new run alone). */
     if (strcmp((const char *)sqlite3_column_text(st, 1), "running") == 0 &&
@@ -625,9 +643,13 @@ int storage_container_set_running(struct storage *s, const char *id, pid_t pid, 
     }
     sqlite3_finalize(steal_pointer(&st));
     st = prepare(s,
-                 "UPDATE containers SET state = 'running', pid = ?, pid_start = ?, "
-                 "monitor_pid = ?, monitor_start = ?, started = ?, finished = NULL, "
-                 "exit_code = NULL WHERE id = ?",
+                 old_pid > 0
+                         ? "UPDATE containers SET state = 'running', pid = ?, pid_start = ?, "
+                           "monitor_pid = ?, monitor_start = ?, started = ?, finished = NULL, "
+                           "exit_code = NULL, restart_count = restart_count + 1 WHERE id = ?"
+                         : "UPDATE containers SET state = 'running', pid = ?, pid_start = ?, "
+                           "monitor_pid = ?, monitor_start = ?, started = ?, finished = NULL, "
+                           "exit_code = NULL, restart_count = 0, stopped_by_user = 0 WHERE id = ?",
                  err);
     if (st == NULL)
         goto fail;
@@ -646,12 +668,40 @@ int storage_container_set_running(struct storage *s, const char *id, pid_t pid, 
     }
     if (exec(s, "COMMIT", err) < 0)
         goto fail;
-    return 0;
+    return 1;
 
 fail:
     sqlite3_finalize(steal_pointer(&st));
     rollback(s);
     return ctr_error_wrap(err, "start container '%s'", id);
+}
+
+int storage_container_set_running(struct storage *s, const char *id, pid_t pid, uint64_t pid_start,
+                                  pid_t monitor_pid, uint64_t monitor_start, struct ctr_error **err)
+{
+    return mark_running(s, id, 0, pid, pid_start, monitor_pid, monitor_start, err) < 0 ? -1 : 0;
+}
+
+int storage_container_set_restarted(struct storage *s, const char *id, pid_t old_pid, pid_t pid,
+                                    uint64_t pid_start, pid_t monitor_pid, uint64_t monitor_start,
+                                    struct ctr_error **err)
+{
+    if (old_pid <= 0)
+        return ctr_error_set(err, EINVAL, "restart container '%s': no run it follows", id);
+    return mark_running(s, id, old_pid, pid, pid_start, monitor_pid, monitor_start, err);
+}
+
+int storage_container_mark_stopped(struct storage *s, const char *id, struct ctr_error **err)
+{
+    cleanup_stmt sqlite3_stmt *st =
+            prepare(s, "UPDATE containers SET stopped_by_user = 1 WHERE id = ?", err);
+
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return storage_sqlite_error(err, s->db, "mark container '%s' stopped", id);
+    return 0;
 }
 
 static int record_exit(struct storage *s, const char *id, int exit_code, struct ctr_error **err);

@@ -37,7 +37,9 @@ struct storage_container {
     uint64_t pid_start;
     pid_t monitor_pid; /* the process that waits for it (ctr run or ctr-monitor), 0 = none */
     uint64_t monitor_start;
-    int exit_code; /* -1 = unknown or not exited */
+    int exit_code;          /* -1 = unknown or not exited */
+    unsigned restart_count; /* restarts by its --restart policy since the user started it */
+    int stopped_by_user;    /* ctr stop, kill or rm -f: its restart policy no longer applies */
 };
 
 void storage_container_clear(struct storage_container *c);
@@ -81,10 +83,30 @@ int storage_container_list(struct storage *s, struct storage_container **ret, si
 int storage_container_reconcile(struct storage *s, struct storage_container *c,
                                 struct ctr_error **err);
 
-/* created/exited -> running, with the init and monitor identities and started = now. */
+/*
+ * created/exited -> running, with the init and monitor identities and started = now.  A start
+ * by the user: the restart count goes back to 0 and the user's stop is forgotten.
+ */
 int storage_container_set_running(struct storage *s, const char *id, pid_t pid, uint64_t pid_start,
                                   pid_t monitor_pid, uint64_t monitor_start,
                                   struct ctr_error **err);
+
+/*
+ * The same for a restart by the container's --restart policy after the run of init `old_pid`
+ * exited: applies only while the row still shows that run exited and the user has not stopped
+ * the container since (read and written in one transaction, so a `ctr stop` either comes first
+ * and wins, or sees the new run), and counts the restart.  1 when it applied, 0 when not (the
+ * caller then ends the new process).
+ */
+int storage_container_set_restarted(struct storage *s, const char *id, pid_t old_pid, pid_t pid,
+                                    uint64_t pid_start, pid_t monitor_pid, uint64_t monitor_start,
+                                    struct ctr_error **err);
+
+/*
+ * Marks container `id` stopped by the user (ctr stop, kill, rm -f) before it is signalled, so
+ * that its restart policy does not start it again.  Nothing when there is no such row.
+ */
+int storage_container_mark_stopped(struct storage *s, const char *id, struct ctr_error **err);
 
 /*
  * Records the exit of the init `pid` (exit_code as the shell reports it: code, or 128+signal)

@@ -84,6 +84,11 @@ static const char *const migrations[] = {
         "  exit_code INTEGER NOT NULL,"
         "  finished INTEGER NOT NULL"
         ");",
+        /* 4: --restart.  How often the policy restarted the container since the user last
+         * started it (Podman's RestartCount), and whether the user stopped it (ctr stop, kill,
+         * rm -f): then the policy no longer applies, until the user starts it again. */
+        "ALTER TABLE containers ADD COLUMN restart_count INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE containers ADD COLUMN stopped_by_user INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

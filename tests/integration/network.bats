@@ -215,3 +215,149 @@ http_get() {
         "$CTR" rm m >/dev/null
     done
 }
+
+# shared_server NAME: a detached container serving "shared-page" on its 127.0.0.1:8080 only.
+shared_server() {
+    "$CTR" run -d --name "$1" busybox \
+        sh -c 'echo shared-page > /tmp/index.html; exec httpd -f -p 127.0.0.1:8080 -h /tmp' >/dev/null
+}
+
+# The container names in the store, sorted, on one line.
+container_names() {
+    "$CTR" ps -a --format '{{.Names}}' | sort | tr '\n' ' '
+}
+
+# Live helpers of this test's store: pasta's namespace link (and slirp4netns's API socket)
+# are in its runtime directory.  Unlike helpers_alive, not disturbed by whatever else runs
+# as this user meanwhile.
+store_helpers() {
+    ps -u "$(id -u)" -o stat=,args= | awk -v dir="$XDG_RUNTIME_DIR/" \
+        '$1 !~ /^Z/ && $2 ~ /(pasta|passt|slirp4netns)/ && index($0, dir)' | wc -l
+}
+
+# Waits up to 5 s until no helper of this test's store is left.
+wait_no_store_helpers() {
+    for _ in $(seq 50); do
+        [ "$(store_helpers)" -eq 0 ] && return 0
+        sleep 0.1
+    done
+    echo "helpers of this store still alive: $(store_helpers)" >&2
+    return 1
+}
+
+@test "--network container: shares the other container's loopback, interfaces, hosts and resolv.conf" {
+    local helpers get srv_id netns pid mon
+    shared_server srv
+    helpers=$(store_helpers)
+    srv_id=$("$CTR" inspect --format '{{.Id}}' srv)
+    get="$(declare -f http_get); http_get 127.0.0.1 8080 | grep -x shared-page"
+    run until_ok "$CTR" run --rm --network container:srv busybox sh -c "$get"
+    [ "$status" -eq 0 ]
+    expect_eq "$output" shared-page "the page on the shared 127.0.0.1"
+    netns=$("$CTR" exec srv readlink /proc/self/ns/net)
+    run "$CTR" run --rm --network container:srv busybox readlink /proc/self/ns/net
+    expect_eq "$output" "$netns" "network namespace"
+    run "$CTR" run --rm --network "container:${srv_id:0:12}" busybox sh -c "awk 'NR > 2 { print \$1 }' /proc/net/dev | sort"
+    expect_eq "$output" "$("$CTR" exec srv sh -c "awk 'NR > 2 { print \$1 }' /proc/net/dev | sort")" "interfaces"
+    run "$CTR" run --rm --hostname other --network container:srv busybox sh -c 'hostname; cat /etc/hosts'
+    expect_eq "${lines[0]}" other "the container's own hostname"
+    expect_contains "$output" "${srv_id:0:12} srv"
+    expect_contains "$output" "other"
+    run "$CTR" run --rm --network container:srv busybox cat /etc/resolv.conf
+    expect_eq "$output" "$("$CTR" exec srv cat /etc/resolv.conf)" "resolv.conf"
+
+    # Detached: no helper of its own, exec joins it, inspect names the owner.
+    "$CTR" run -d --name joined --network container:srv busybox sleep 100 >/dev/null
+    run "$CTR" exec joined readlink /proc/self/ns/net
+    expect_eq "$output" "$netns" "network namespace through exec"
+    pid=$("$CTR" inspect --format '{{.State.Pid}}' joined)
+    mon=$(ps -o ppid= -p "$pid" | tr -d ' ')
+    run ps --ppid "$mon" -o comm=
+    expect_eq "$output" sleep "the monitor's children (no network helper)"
+    expect_eq "$(store_helpers)" "$helpers" "helpers with the joined container running"
+    run "$CTR" inspect --format '{{.HostConfig.NetworkMode}} {{.IDMappings.UidMap}}' joined
+    expect_eq "$output" "container:$srv_id $("$CTR" inspect --format '{{.IDMappings.UidMap}}' srv)"
+
+    # The namespace outlives its owner while a process is in it, so ctr keeps the owner.
+    "$CTR" stop -t 0 srv >/dev/null 2>&1
+    run "$CTR" exec joined cat /proc/net/dev
+    expect_contains "$output" "lo:"
+    run "$CTR" rm srv
+    [ "$status" -eq 125 ]
+    expect_contains "$output" "container 'srv' is in use: running containers share its network namespace ('joined')"
+    "$CTR" rm -f joined >/dev/null
+    "$CTR" rm srv >/dev/null
+    wait_no_store_helpers
+}
+
+@test "--network ns:PATH joins a namespace by path; a missing path or another namespace type is refused" {
+    local pid get names
+    shared_server srv
+    pid=$("$CTR" inspect --format '{{.State.Pid}}' srv)
+    get="$(declare -f http_get); http_get 127.0.0.1 8080 | grep -x shared-page"
+    run until_ok "$CTR" run --rm --network "ns:/proc/$pid/ns/net" busybox sh -c "$get"
+    [ "$status" -eq 0 ]
+    expect_eq "$output" shared-page "the page through ns:"
+    run "$CTR" run --rm --network "ns:/proc/$pid/ns/net" busybox readlink /proc/self/ns/net
+    expect_eq "$output" "$(readlink "/proc/$pid/ns/net")" "network namespace"
+
+    names=$(container_names)
+    run "$CTR" run --rm --network ns:/nonexistent busybox true
+    [ "$status" -eq 125 ]
+    [ "${#lines[@]}" -eq 1 ]
+    expect_contains "$output" "open the network namespace '/nonexistent': No such file or directory"
+    run "$CTR" run --rm --network ns:/proc/self/ns/mnt busybox true
+    [ "$status" -eq 125 ]
+    [ "${#lines[@]}" -eq 1 ]
+    expect_contains "$output" "'/proc/self/ns/mnt' is a mount namespace, not a network namespace"
+    run "$CTR" run -d --network "ns:/proc/$pid/ns/net" -p "$(free_port):80" busybox true
+    [ "$status" -eq 125 ]
+    [ "${#lines[@]}" -eq 1 ]
+    expect_contains "$output" "-p cannot be used with --network 'ns:/proc/$pid/ns/net'"
+    expect_eq "$(container_names)" "$names" "containers after the refused runs"
+}
+
+@test "--network container: refuses a missing or stopped container, -p and --userns, leaving nothing" {
+    local names
+    shared_server srv
+    "$CTR" create --name stopped busybox true >/dev/null
+    names=$(container_names)
+    run "$CTR" run --rm --network container:missing busybox true
+    [ "$status" -eq 125 ]
+    [ "${#lines[@]}" -eq 1 ]
+    expect_contains "$output" "--network 'container:missing': no container with name or id 'missing' found"
+    run "$CTR" create --network container:missing busybox true
+    [ "$status" -eq 125 ]
+    run "$CTR" run --network container:stopped busybox true
+    [ "$status" -eq 125 ]
+    [ "${#lines[@]}" -eq 1 ]
+    expect_contains "$output" "container 'stopped' is not running: start it first"
+    run "$CTR" run -d --network container:stopped busybox true
+    [ "$status" -eq 125 ]
+    expect_contains "$output" "container 'stopped' is not running: start it first"
+    run "$CTR" run --rm -p "$(free_port):80" --network container:srv busybox true
+    [ "$status" -eq 125 ]
+    [ "${#lines[@]}" -eq 1 ]
+    expect_contains "$output" "-p cannot be used with --network 'container:srv': publish ports on the container that owns the network namespace"
+    run "$CTR" run --rm --userns keep-id --network container:srv busybox true
+    [ "$status" -eq 125 ]
+    [ "${#lines[@]}" -eq 1 ]
+    expect_contains "$output" "--userns cannot be used with --network 'container:srv'"
+    expect_eq "$(container_names)" "$names" "containers after the refused runs"
+    "$CTR" rm -f srv >/dev/null
+    wait_no_store_helpers
+}
+
+@test "--network container: joins a --userns=keep-id container's namespaces" {
+    local get
+    "$CTR" run -d --name kid --userns keep-id busybox \
+        sh -c 'echo shared-page > /tmp/index.html; exec httpd -f -p 127.0.0.1:8080 -h /tmp' >/dev/null
+    get="$(declare -f http_get); http_get 127.0.0.1 8080 | grep -x shared-page"
+    run until_ok "$CTR" run --rm --network container:kid busybox sh -c "$get"
+    expect_eq "$output" shared-page "the page through a keep-id container's loopback"
+    run "$CTR" run --rm --network container:kid busybox sh -c 'readlink /proc/self/ns/user; id -u; stat -c %u /; touch /new && echo written'
+    expect_eq "${lines[0]}" "$("$CTR" exec kid readlink /proc/self/ns/user)" "user namespace"
+    expect_eq "${lines[1]}" 0 "uid in the container"
+    expect_eq "${lines[2]}" 0 "owner of its /"
+    expect_eq "${lines[3]}" written
+}

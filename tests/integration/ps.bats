@@ -363,22 +363,22 @@ row_of() {
     expect_eq "$output" ""
 }
 
-@test "ps lists 1000 containers quickly, without a process per row" {
+@test "ps lists 1000 containers in every format" {
+    # How fast is bench/run.sh's to measure, not a test's.
     local i
     for i in $(seq 1000); do
         "$CTR" create --label n="$i" busybox true >/dev/null
     done
-    local start end ms
-    for fmt in table json '{{.ID}} {{.Labels}}'; do
-        start=$(date +%s%N)
-        run "$CTR" ps -a --format "$fmt"
-        end=$(date +%s%N)
-        [ "$status" -eq 0 ]
-        ms=$(((end - start) / 1000000))
-        echo "ps -a --format '$fmt': $ms ms" >&3
-        # 50 ms on an idle machine; the bound leaves room for a loaded CI runner.
-        [ "$ms" -lt 500 ]
-    done
+    run "$CTR" ps -a
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 1001 ]
+    run "$CTR" ps -a --format json
+    [ "$status" -eq 0 ]
+    expect_eq "$(jq length <<<"$output")" 1000
+    run "$CTR" ps -a --format '{{.ID}} {{.Labels}}'
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 1000 ]
+    expect_eq "$(grep -cE '^[0-9a-f]{12} \{"n":"[0-9]+"\}$' <<<"$output")" 1000
     run "$CTR" ps -a -q
     [ "${#lines[@]}" -eq 1000 ]
     run "$CTR" ps -a -f label=n=500 --format '{{.Labels.n}}'

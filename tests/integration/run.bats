@@ -427,7 +427,7 @@ has_zombie() {
     cp "$T/cid" "$T/cid.before"
     run "$CTR" run --name c2 --cidfile "$T/cid" busybox echo never
     [ "$status" -eq 125 ]
-    expect_eq "$output" "ctr: --cidfile '$T/cid' exists: remove it, or it names another container"
+    expect_eq "$output" "ctr: --cidfile '$T/cid' exists: remove it, or it names another container (--replace overwrites it)"
     cmp "$T/cid" "$T/cid.before"
     run "$CTR" inspect c2
     [ "$status" -eq 125 ]

@@ -99,3 +99,62 @@ TEST(damaged_config_is_an_error_naming_the_member)
     ctr_error_clear(&err);
     ASSERT_INT_EQ(storage_spec_from_json("not json", &out, &err), -1);
 }
+
+TEST(sdnotify_mode_round_trips_and_defaults_to_container)
+{
+    struct ctr_spec in = {0}, out = {0};
+    cleanup_error struct ctr_error *err = NULL;
+    cleanup_free char *json = NULL;
+
+    in.argv = strv("true", NULL);
+    in.sdnotify = CTR_SDNOTIFY_CONMON;
+    json = storage_spec_to_json(&in, &err);
+    ASSERT_TRUE(json != NULL);
+    ASSERT_STR_CONTAINS(json, "\"sdnotify\":\"conmon\"");
+    ASSERT_INT_EQ(storage_spec_from_json(json, &out, &err), 0);
+    ASSERT_INT_EQ(out.sdnotify, CTR_SDNOTIFY_CONMON);
+    ctr_spec_clear(&out);
+    /* Stored before --sdnotify existed: Podman's default. */
+    ASSERT_INT_EQ(storage_spec_from_json("{\"version\":1,\"argv\":[\"sh\"]}", &out, &err), 0);
+    ASSERT_INT_EQ(out.sdnotify, CTR_SDNOTIFY_CONTAINER);
+    ctr_spec_clear(&out);
+    ASSERT_INT_EQ(storage_spec_from_json("{\"version\":1,\"argv\":[\"sh\"],\"sdnotify\":\"x\"}",
+                                         &out, &err),
+                  -1);
+    ASSERT_STR_CONTAINS(err->msg, "sdnotify");
+    ctr_spec_clear(&in);
+}
+
+TEST(restart_policy_and_create_command_round_trip)
+{
+    struct ctr_spec in = {0}, out = {0};
+    cleanup_error struct ctr_error *err = NULL;
+    cleanup_free char *json = NULL;
+
+    in.argv = strv("true", NULL);
+    in.restart = CTR_RESTART_ON_FAILURE;
+    in.restart_max = 5;
+    in.create_command = strv("ctr", "run");
+    json = storage_spec_to_json(&in, &err);
+    ASSERT_TRUE(json != NULL);
+    ASSERT_STR_CONTAINS(json, "\"restart_policy\":\"on-failure\",\"restart_max\":5");
+    ASSERT_STR_CONTAINS(json, "\"create_command\":[\"ctr\",\"run\"]");
+    ASSERT_INT_EQ(storage_spec_from_json(json, &out, &err), 0);
+    ASSERT_INT_EQ(out.restart, CTR_RESTART_ON_FAILURE);
+    ASSERT_UINT_EQ(out.restart_max, 5);
+    ASSERT_STR_EQ(out.create_command[1], "run");
+    ASSERT_TRUE(out.create_command[2] == NULL);
+    ctr_spec_clear(&out);
+    /* Stored before --restart existed: no policy, no command. */
+    ASSERT_INT_EQ(storage_spec_from_json("{\"version\":1,\"argv\":[\"sh\"]}", &out, &err), 0);
+    ASSERT_INT_EQ(out.restart, CTR_RESTART_NO);
+    ASSERT_TRUE(out.create_command == NULL);
+    ctr_spec_clear(&out);
+    ASSERT_INT_EQ(storage_spec_from_json(
+                          "{\"version\":1,\"argv\":[\"sh\"],\"restart_policy\":\"sometimes\"}",
+                          &out, &err),
+                  -1);
+    ASSERT_STR_CONTAINS(err->msg, "'restart_policy' is not \"no\", \"on-failure\"");
+    ctr_spec_clear(&out);
+    ctr_spec_clear(&in);
+}

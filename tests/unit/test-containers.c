@@ -785,3 +785,51 @@ TEST(exit_code_outlives_the_row)
     ASSERT_INT_EQ(code, 3);
     storage_close(s);
 }
+
+TEST(restart_count_and_user_stop)
+{
+    cleanup_error struct ctr_error *err = NULL;
+    struct storage *s = open_store();
+    struct storage_container c = {0};
+    uint64_t me = start_time(getpid()), old_start;
+    pid_t old = dead_process(&old_start);
+
+    add(s, ID_A, "web", 100);
+    find(s, "web", &c);
+    ASSERT_UINT_EQ(c.restart_count, 0);
+    ASSERT_INT_EQ(c.stopped_by_user, 0);
+    storage_container_clear(&c);
+    /* A restart follows only an exited run: not a created container. */
+    ASSERT_INT_EQ(storage_container_set_restarted(s, ID_A, old, getpid(), me, 0, 0, &err), 0);
+    ASSERT_TRUE(err == NULL);
+    ASSERT_OK(storage_container_set_running(s, ID_A, old, old_start, 0, 0, &err), &err);
+    ASSERT_INT_EQ(storage_container_set_exited(s, ID_A, old, 3, &err), 1);
+    /* Not for another run than the one that exited. */
+    ASSERT_INT_EQ(storage_container_set_restarted(s, ID_A, old + 1, getpid(), me, 0, 0, &err), 0);
+    ASSERT_INT_EQ(storage_container_set_restarted(s, ID_A, old, getpid(), me, 0, 0, &err), 1);
+    ASSERT_TRUE(err == NULL);
+    find(s, "web", &c);
+    ASSERT_INT_EQ(c.state, STORAGE_CONTAINER_RUNNING);
+    ASSERT_INT_EQ(c.pid, getpid());
+    ASSERT_UINT_EQ(c.restart_count, 1);
+    storage_container_clear(&c);
+    /* Stopped by the user: the next exit is not restarted. */
+    ASSERT_OK(storage_container_mark_stopped(s, ID_A, &err), &err);
+    ASSERT_INT_EQ(storage_container_set_exited(s, ID_A, getpid(), 143, &err), 1);
+    ASSERT_INT_EQ(storage_container_set_restarted(s, ID_A, getpid(), old, old_start, 0, 0, &err),
+                  0);
+    find(s, "web", &c);
+    ASSERT_INT_EQ(c.state, STORAGE_CONTAINER_EXITED);
+    ASSERT_INT_EQ(c.stopped_by_user, 1);
+    ASSERT_UINT_EQ(c.restart_count, 1);
+    storage_container_clear(&c);
+    /* A start by the user forgets both. */
+    ASSERT_OK(storage_container_set_running(s, ID_A, getpid(), me, 0, 0, &err), &err);
+    find(s, "web", &c);
+    ASSERT_INT_EQ(c.stopped_by_user, 0);
+    ASSERT_UINT_EQ(c.restart_count, 0);
+    storage_container_clear(&c);
+    /* Marking a container that is gone is no error. */
+    ASSERT_OK(storage_container_mark_stopped(s, ID_B, &err), &err);
+    storage_close(s);
+}

@@ -4,9 +4,12 @@
 #include <ftw.h>
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,6 +17,7 @@
 #include "cleanup.h"
 #include "ctrlog.h"
 #include "fsutil.h"
+#include "sdnotify.h"
 #include "unit.h"
 
 #define NS 1000000000LL
@@ -290,13 +294,17 @@ enum {
     C_PTY = 1 << 1,          /* fd 3 is a pty master, and no fd 4 */
     C_EXITED_EARLY = 1 << 2, /* the container is a zombie before the monitor starts */
     C_KEEPS_STDOUT = 1 << 3, /* a grandchild keeps stdout open after the container exits */
+    C_IGNORES_TERM = 1 << 4, /* the container ignores SIGTERM */
 };
 
 struct container_spec {
     const char *out, *err; /* what the container writes */
     int code;              /* its exit code, once the test closes `go` */
     int flags;
-    const char *max_bytes; /* LOG_MAX_BYTES */
+    const char *max_bytes;                  /* LOG_MAX_BYTES */
+    const char *stop_signal, *stop_timeout; /* STOP_SIGNAL, STOP_TIMEOUT; NULL: 15 and 10 */
+    const char *notify_target;              /* NOTIFY_SOCKET, NULL: none */
+    int notify_fd;                          /* NOTIFY_FD with notify_target */
 };
 
 struct monitor {
@@ -348,6 +356,8 @@ run_container(const struct container_spec *spec, int out, int err, int go)
 {
     char c;
 
+    if (spec->flags & C_IGNORES_TERM)
+        signal(SIGTERM, SIG_IGN);
     if (ctr_write_all(out, spec->out, strlen(spec->out)) < 0 ||
         ctr_write_all(err, spec->err, strlen(spec->err)) < 0)
         _exit(120);
@@ -372,7 +382,7 @@ run_parent(const struct container_spec *spec, const char *monitor, const char *p
            int err[2], int go[2], int master, int report)
 {
     int pty = spec->flags & C_PTY, slave = -1, o, e;
-    char pid[16], script[PATH_MAX], log[PATH_MAX];
+    char pid[16], script[PATH_MAX], log[PATH_MAX], notify[16] = "-1";
     siginfo_t si;
     pid_t c;
 
@@ -403,11 +413,17 @@ run_parent(const struct container_spec *spec, const char *monitor, const char *p
         close(4);
     else if (dup2(e, 4) < 0)
         _exit(125);
+    /* Inherited, above 3 and 4, as ctr's starter passes it. */
+    if (spec->notify_target != NULL)
+        snprintf(notify, sizeof(notify), "%d", fcntl(spec->notify_fd, F_DUPFD, 20));
     snprintf(pid, sizeof(pid), "%d", (int)c);
     snprintf(script, sizeof(script), "%s/ctr", scratch);
     snprintf(log, sizeof(log), "%s/ctr.log", scratch);
     execv(monitor, (char *[]){(char *)"ctr-monitor", script, (char *)"/root", (char *)"/runroot",
-                              (char *)"abc", pid, log, (char *)spec->max_bytes, NULL});
+                              (char *)"abc", pid, log, (char *)spec->max_bytes,
+                              (char *)(spec->stop_signal ? spec->stop_signal : "15"),
+                              (char *)(spec->stop_timeout ? spec->stop_timeout : "10"), notify,
+                              (char *)(spec->notify_target ? spec->notify_target : ""), NULL});
     _exit(127);
 }
 
@@ -496,6 +512,20 @@ static void wait_ready(const struct monitor *m)
     }
 }
 
+/* Waits until the fake container ignores SIGTERM (C_IGNORES_TERM), so that a test's TERM
+ * cannot arrive first. */
+static void wait_ignores_term(const struct monitor *m)
+{
+    for (;;) {
+        char ignored[64];
+
+        proc_status(m->container, "SigIgn:", ignored, sizeof(ignored));
+        if ((strtoull(ignored, NULL, 16) & (1ULL << (SIGTERM - 1))) != 0)
+            return;
+        usleep(1000);
+    }
+}
+
 /* The log's records of one stream as "DATA F|P\n" each, checking every line parses. */
 static char *log_text(const struct monitor *m, const char *path, enum ctr_log_stream stream)
 {
@@ -530,8 +560,11 @@ static void assert_log(const struct monitor *m, const char *path, enum ctr_log_s
     ASSERT_STR_EQ(text, want);
 }
 
-/* Waits for the fake ctr to finish and checks what the monitor passed to it. */
-static void finish_monitor(struct monitor *m, int status)
+/*
+ * Waits for the fake ctr to finish and checks what the monitor passed to it: "stopped" last
+ * when the monitor stopped the container on SIGTERM.
+ */
+static void finish_monitor(struct monitor *m, int status, int stopped)
 {
     cleanup_error struct ctr_error *err = NULL;
     cleanup_free char *argv = NULL;
@@ -547,7 +580,8 @@ static void finish_monitor(struct monitor *m, int status)
         UNIT_FAIL("monitor ended with wait status %#x", st);
     snprintf(path, sizeof(path), "%s/ctr.argv", scratch);
     ASSERT_OK(ctr_read_file(path, 4096, &argv, &len, &err), &err);
-    snprintf(want, sizeof(want), "/root\n/runroot\nabc\n%d\n%d\n", (int)m->container, status);
+    snprintf(want, sizeof(want), "/root\n/runroot\nabc\n%d\n%d\n%s", (int)m->container, status,
+             stopped ? "stopped\n" : "");
     ASSERT_STR_EQ(argv, want);
 }
 
@@ -588,7 +622,7 @@ TEST(monitor_logs_lines)
     if (!using_asan())
         ASSERT_TRUE(strtol(rss, NULL, 10) > 0 && strtol(rss, NULL, 10) < 2048);
 
-    finish_monitor(&m, 3);
+    finish_monitor(&m, 3, 0);
     assert_log(&m, m.log, CTR_LOG_STDOUT, "a F\nbb P\n");
     assert_log(&m, m.log, CTR_LOG_STDERR, "oops F\n F\n");
 }
@@ -599,7 +633,7 @@ TEST(monitor_no_stderr_fd)
             .out = "out\n", .err = "err\n", .code = 0, .flags = C_NO_STDERR, .max_bytes = "0"};
     struct monitor m = start_monitor(&spec);
 
-    finish_monitor(&m, 0);
+    finish_monitor(&m, 0, 0);
     assert_log(&m, m.log, CTR_LOG_STDOUT, "out F\nerr F\n");
     assert_log(&m, m.log, CTR_LOG_STDERR, "");
 }
@@ -611,7 +645,7 @@ TEST(monitor_pty)
             .out = "hi\n", .err = "tail", .code = 7, .flags = C_PTY, .max_bytes = "0"};
     struct monitor m = start_monitor(&spec);
 
-    finish_monitor(&m, 7);
+    finish_monitor(&m, 7, 0);
     /* The line discipline turns "\n" into "\r\n" (ONLCR), as on a terminal. */
     assert_log(&m, m.log, CTR_LOG_STDOUT, "hi\r F\ntail P\n");
 }
@@ -628,7 +662,7 @@ TEST(monitor_long_line)
     memset(out, 'x', sizeof(out) - 1);
     out[20000] = '\n';
     m = start_monitor(&spec);
-    finish_monitor(&m, 0);
+    finish_monitor(&m, 0, 0);
     text = log_text(&m, m.log, CTR_LOG_STDOUT);
     ASSERT_TRUE(asprintf(&want, "%.16384s P\n%.3616s F\n%.16384s P\n%.3614s P\n", out, out, out,
                          out) > 0);
@@ -643,7 +677,7 @@ TEST(monitor_rotates)
     struct monitor m = start_monitor(&spec);
     char old[PATH_MAX + 2];
 
-    finish_monitor(&m, 0);
+    finish_monitor(&m, 0, 0);
     snprintf(old, sizeof(old), "%s.1", m.log);
     /* LOGFILE.1 was replaced by the second rotation. */
     assert_log(&m, old, CTR_LOG_STDOUT, "line3 F\nline4 F\n");
@@ -663,9 +697,98 @@ TEST(monitor_forwards_signals)
     ASSERT_INT_EQ(kill(m.pid, SIGTERM), 0);
     /* `go` stays open: only the forwarded SIGTERM can end the container. */
     m.go = -1;
-    finish_monitor(&m, 128 + SIGTERM);
+    finish_monitor(&m, 128 + SIGTERM, 1);
     close(go);
     assert_log(&m, m.log, CTR_LOG_STDOUT, "");
+}
+
+/* systemd stopping a unit whose main process is the monitor (KillMode=mixed). */
+TEST(monitor_sigterm_sends_the_stop_signal)
+{
+    struct container_spec spec = {
+            .out = "", .err = "", .code = 0, .max_bytes = "0", .stop_signal = "10"};
+    struct monitor m = start_monitor(&spec);
+    int go = m.go;
+
+    wait_ready(&m);
+    ASSERT_INT_EQ(kill(m.pid, SIGTERM), 0);
+    m.go = -1;
+    finish_monitor(&m, 128 + SIGUSR1, 1);
+    close(go);
+}
+
+TEST(monitor_sigterm_kills_after_the_stop_timeout)
+{
+    struct container_spec spec = {.out = "",
+                                  .err = "",
+                                  .code = 0,
+                                  .flags = C_IGNORES_TERM,
+                                  .max_bytes = "0",
+                                  .stop_timeout = "1"};
+    struct monitor m = start_monitor(&spec);
+    int go = m.go;
+    int64_t sent, elapsed;
+
+    wait_ready(&m);
+    wait_ignores_term(&m);
+    sent = now_ns();
+    ASSERT_INT_EQ(kill(m.pid, SIGTERM), 0);
+    /* Another SIGTERM does not put SIGKILL off. */
+    usleep(500 * 1000);
+    ASSERT_INT_EQ(kill(m.pid, SIGTERM), 0);
+    m.go = -1;
+    finish_monitor(&m, 128 + SIGKILL, 1);
+    elapsed = now_ns() - sent;
+    if (elapsed < NS * 9 / 10 || elapsed > NS * 5)
+        UNIT_FAIL("SIGKILL came %lld ms after SIGTERM, not about 1000",
+                  (long long)(elapsed / 1000000));
+    close(go);
+}
+
+/* --sdnotify=container with -d: the container's messages go on with the monitor as MAINPID. */
+TEST(monitor_relays_notifications)
+{
+    char dir[] = "/tmp/ctr-test-notify-XXXXXX", manager_path[128], sock_path[128], buf[256];
+    struct container_spec spec = {.out = "", .err = "", .code = 0, .max_bytes = "0"};
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    struct pollfd p;
+    struct monitor m;
+    int manager, dirfd;
+    ssize_t n;
+
+    ASSERT_TRUE(mkdtemp(dir) != NULL);
+    snprintf(manager_path, sizeof(manager_path), "%s/manager.sock", dir);
+    snprintf(sock_path, sizeof(sock_path), "%s/notify.sock", dir);
+    manager = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_TRUE(manager >= 0);
+    memcpy(sa.sun_path, manager_path, strlen(manager_path) + 1);
+    ASSERT_INT_EQ(bind(manager, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_TRUE(dirfd >= 0);
+    spec.notify_fd = ctr_sd_notify_listen_at(dirfd, "notify.sock");
+    ASSERT_TRUE(spec.notify_fd >= 0);
+    spec.notify_target = manager_path;
+    m = start_monitor(&spec);
+    wait_ready(&m);
+    ASSERT_INT_EQ(ctr_sd_notify(sock_path, "READY=1\nMAINPID=1", 17), 0);
+    p = (struct pollfd){manager, POLLIN, 0};
+    ASSERT_INT_EQ(poll(&p, 1, 5000), 1);
+    n = recv(manager, buf, sizeof(buf) - 1, 0);
+    ASSERT_TRUE(n > 0);
+    buf[n] = '\0';
+    {
+        char want[64];
+
+        snprintf(want, sizeof(want), "MAINPID=%d\nREADY=1", (int)m.pid);
+        ASSERT_STR_EQ(buf, want);
+    }
+    finish_monitor(&m, 0, 0);
+    close(spec.notify_fd);
+    close(manager);
+    close(dirfd);
+    unlink(manager_path);
+    unlink(sock_path);
+    rmdir(dir);
 }
 
 TEST(monitor_container_exited_early)
@@ -674,7 +797,7 @@ TEST(monitor_container_exited_early)
             .out = "bye\n", .err = "", .code = 5, .flags = C_EXITED_EARLY, .max_bytes = "0"};
     struct monitor m = start_monitor(&spec);
 
-    finish_monitor(&m, 5);
+    finish_monitor(&m, 5, 0);
     assert_log(&m, m.log, CTR_LOG_STDOUT, "bye F\n");
 }
 
@@ -689,7 +812,7 @@ TEST(monitor_drain_timeout)
 
     /* The grandchild waits on `go`, so keep it open until the monitor is done. */
     m.go = -1;
-    finish_monitor(&m, 0);
+    finish_monitor(&m, 0, 0);
     elapsed = now_ns() - m.started;
     close(go);
     ASSERT_TRUE(elapsed >= 19 * NS / 10 && elapsed < 10 * NS);

@@ -455,3 +455,88 @@ TEST(spec_clear)
     ctr_spec_clear(NULL);
     ctr_mount_spec_clear(NULL);
 }
+
+static void expect_restart(const char *arg, enum ctr_restart_policy policy, unsigned max)
+{
+    cleanup_error struct ctr_error *err = NULL;
+    enum ctr_restart_policy got = CTR_RESTART_ALWAYS;
+    unsigned got_max = 99;
+
+    ASSERT_OK(ctr_parse_restart(arg, &got, &got_max, &err), &err);
+    ASSERT_INT_EQ(got, policy);
+    ASSERT_UINT_EQ(got_max, max);
+}
+
+TEST(restart_parse)
+{
+    expect_restart("no", CTR_RESTART_NO, 0);
+    expect_restart("never", CTR_RESTART_NO, 0);
+    expect_restart("on-failure", CTR_RESTART_ON_FAILURE, 0);
+    expect_restart("on-failure:3", CTR_RESTART_ON_FAILURE, 3);
+    expect_restart("on-failure:0", CTR_RESTART_ON_FAILURE, 0);
+    expect_restart("on-failure:2147483647", CTR_RESTART_ON_FAILURE, 2147483647U);
+    expect_restart("always", CTR_RESTART_ALWAYS, 0);
+    expect_restart("unless-stopped", CTR_RESTART_UNLESS_STOPPED, 0);
+}
+
+TEST(restart_parse_errors)
+{
+    static const struct {
+        const char *arg, *msg;
+    } bad[] = {
+            {"", "invalid restart policy '': use no, on-failure[:N], always or unless-stopped"},
+            {"Always", "invalid restart policy 'Always'"},
+            {"on-failure:", "'on-failure:': the maximum count must be a number from 0"},
+            {"on-failure:-1", "the maximum count must be a number"},
+            {"on-failure:2147483648", "the maximum count must be a number"},
+            {"on-failure:1x", "the maximum count must be a number"},
+            {"always:2", "restart policy 'always:2': only on-failure takes a maximum count"},
+            {"no:1", "only on-failure takes a maximum count"},
+    };
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cleanup_error struct ctr_error *err = NULL;
+        enum ctr_restart_policy p = CTR_RESTART_ALWAYS;
+        unsigned max = 7;
+
+        ASSERT_INT_EQ(ctr_parse_restart(bad[i].arg, &p, &max, &err), -1);
+        ASSERT_TRUE(err != NULL);
+        ASSERT_INT_EQ(err->code, EINVAL);
+        ASSERT_STR_CONTAINS(err->msg, bad[i].msg);
+        /* Outputs are written only on success. */
+        ASSERT_INT_EQ(p, CTR_RESTART_ALWAYS);
+        ASSERT_UINT_EQ(max, 7);
+    }
+}
+
+TEST(restart_names)
+{
+    enum ctr_restart_policy p;
+
+    for (int i = CTR_RESTART_NO; i <= CTR_RESTART_UNLESS_STOPPED; i++) {
+        ASSERT_INT_EQ(ctr_restart_policy_from_name(ctr_restart_policy_name(i), &p), 0);
+        ASSERT_INT_EQ(p, i);
+    }
+    ASSERT_TRUE(ctr_restart_policy_name(CTR_RESTART_UNLESS_STOPPED + 1) == NULL);
+    ASSERT_INT_EQ(ctr_restart_policy_from_name("never", &p), -1);
+    ASSERT_INT_EQ(ctr_restart_policy_from_name(NULL, &p), -1);
+}
+
+TEST(restart_wanted)
+{
+    struct ctr_spec s = {0};
+
+    s.restart = CTR_RESTART_NO;
+    ASSERT_INT_EQ(ctr_restart_wanted(&s, 1, 0), 0);
+    s.restart = CTR_RESTART_ON_FAILURE;
+    ASSERT_INT_EQ(ctr_restart_wanted(&s, 0, 0), 0);
+    ASSERT_INT_EQ(ctr_restart_wanted(&s, 3, 0), 1);
+    ASSERT_INT_EQ(ctr_restart_wanted(&s, 137, 1000), 1);
+    s.restart_max = 2;
+    ASSERT_INT_EQ(ctr_restart_wanted(&s, 3, 1), 1);
+    ASSERT_INT_EQ(ctr_restart_wanted(&s, 3, 2), 0);
+    s.restart = CTR_RESTART_ALWAYS;
+    ASSERT_INT_EQ(ctr_restart_wanted(&s, 0, 5), 1);
+    s.restart = CTR_RESTART_UNLESS_STOPPED;
+    ASSERT_INT_EQ(ctr_restart_wanted(&s, 0, 5), 1);
+}

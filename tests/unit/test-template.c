@@ -273,6 +273,71 @@ TEST(join)
     expect_render("{{upper (join .Names \"+\")}}", "WEB+DB");
 }
 
+TEST(index)
+{
+    expect_render("{{index .Labels \"a\"}}", "1");
+    expect_render("{{index .Config.Env \"HOME\"}}", "/root");
+    /* A member the object lacks is "", as Go's index of a map[string]string gives. */
+    expect_render("{{index .Labels \"nope\"}}", "");
+    expect_render("[{{index .Labels \"a\\u0000b\"}}]", "[]");
+    expect_render("{{index .Names 1}}", "db");
+    expect_render("{{index .Ports 0}}", "80");
+    expect_render("{{index .Names 0 | upper}}", "WEB");
+    expect_render("{{upper (index .Names 0)}}", "WEB");
+    expect_render("{{json (index .Config \"Env\")}}", "{\"HOME\":\"/root\"}");
+}
+
+TEST(index_of_dotted_label)
+{
+    /* The reason for index: {{.Labels.org.example.version}} reads nested members. */
+    cleanup_error struct ctr_error *err = NULL;
+    struct ctr_template *t = NULL;
+    cleanup_free char *out = NULL;
+    json_t *obj = load("{\"Labels\":{\"org.example.version\":\"1.2\"}}");
+
+    ASSERT_OK(ctr_template_parse("{{index .Labels \"org.example.version\"}}", &t, NULL, &err),
+              &err);
+    out = ctr_template_render(t, obj, &err);
+    ASSERT_OK(out, &err);
+    ASSERT_STR_EQ(out, "1.2");
+    ctr_template_free(t);
+    json_decref(obj);
+}
+
+TEST(len)
+{
+    expect_render("{{len .Names}}", "2");
+    expect_render("{{len .NoNames}}", "0");
+    expect_render("{{len .Labels}}", "2");
+    expect_render("{{len .ID}}", "16");
+    /* Bytes, as Go's len of a string counts. */
+    expect_render("{{len .Unicode}}", "13");
+    expect_render("{{.Names | len}}", "2");
+}
+
+TEST(index_and_len_errors)
+{
+    expect_render_error("{{index .Names 2}}", "template: index: index 2 out of range (length 2)");
+    expect_render_error("{{index .Names -1}}", "template: index: index -1 out of range (length 2)");
+    expect_render_error("{{index .Names \"a\"}}",
+                        "template: index: expected an integer index for an array, got string");
+    expect_render_error("{{index .Labels 1}}",
+                        "template: index: expected a string key for an object, got integer");
+    expect_render_error("{{index .ID 1}}",
+                        "template: index: expected an array or an object, got string");
+    expect_render_error("{{index .Gone \"a\"}}",
+                        "template: index: expected an array or an object, got null");
+    expect_render_error("{{len .Size}}",
+                        "template: len: expected a string, an array or an object, got integer");
+    expect_render_error("{{len .Gone}}",
+                        "template: len: expected a string, an array or an object, got null");
+    expect_parse_error(
+            "{{index .Names}}",
+            "template: wrong number of arguments for 'index': want 2, got 1 at offset 2");
+    expect_parse_error("{{len}}",
+                       "template: wrong number of arguments for 'len': want 1, got 0 at offset 2");
+}
+
 TEST(pipes_and_parentheses)
 {
     expect_render("{{.Image | upper}}", "DOCKER.IO/LIBRARY/ALPINE:3.19");
@@ -369,7 +434,7 @@ TEST(unknown_function)
     expect_parse_error("{{foo .ID}}", "template: unknown function 'foo' at offset 2");
     expect_parse_error("x {{ printf \"%s\" .ID}}",
                        "template: unknown function 'printf' at offset 5");
-    expect_parse_error("{{len .Names}}", "template: unknown function 'len' at offset 2");
+    expect_parse_error("{{slice .Names 1}}", "template: unknown function 'slice' at offset 2");
 }
 
 TEST(control_actions_rejected)
