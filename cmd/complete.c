@@ -61,7 +61,8 @@ static struct storage *completion_store(struct completion *c)
     if (c->store_tried)
         return c->store;
     c->store_tried = 1;
-    if (ctx_paths(&c->ctx, &p, &err) < 0)
+    /* ctr.conf may name the store; a file ctr would refuse offers nothing from it. */
+    if (cmd_config_load(&err) < 0 || ctx_paths(&c->ctx, &p, &err) < 0)
         return NULL;
     if (storage_open(p.root, p.runroot, STORAGE_OPEN_READONLY, &c->store, &err) < 0)
         c->store = NULL;

@@ -248,6 +248,21 @@ script_copy() {
     expect_eq "$after" "$before" "the database after completion"
 }
 
+@test "completion reads the store ctr.conf names, and offers nothing when the file is bad" {
+    load_image
+    "$CTR" create --name here busybox true >/dev/null
+    expect_eq "$(comp start '')" "here"
+    mkdir -p "$XDG_CONFIG_HOME/ctr"
+    printf 'root = "%s"\n' "$T/elsewhere" >"$XDG_CONFIG_HOME/ctr/ctr.conf"
+    expect_eq "$(comp start '')" ""
+    [ ! -e "$T/elsewhere" ]
+    expect_eq "$(comp --root "$STORE" start '')" "here"
+    printf 'bogus = 1\n' >"$XDG_CONFIG_HOME/ctr/ctr.conf"
+    run "$CTR" __complete start ''
+    [ "$status" -eq 0 ]
+    expect_eq "$output" ":0"
+}
+
 @test "every command and subcommand completes its options" {
     local cmd sub out
     for cmd in $("$CTR" __complete '' | cut -f1 | grep -v '^:'); do
