@@ -23,13 +23,12 @@
 # (CTR_BINARY, BENCH_USER, BENCH_TMPDIR).
 set -euo pipefail
 
-self="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
-repo="$(cd "$(dirname "$self")/.." && pwd)"
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TARGET_TTFB_PODMAN_OVER_CTR=5
 TARGET_TPUT_CTR_OVER_PODMAN=1
 
-IMAGE=localhost/busybox:latest
 TPUT_BYTES=1073741824         # 1 GiB, in the timed transfers
 WARMUP_BYTES=67108864         # 64 MiB, in the warm-up transfer of each configuration
 # Both tools run the same servers.  httpd answers a GET with /var/www/index.html of the
@@ -67,166 +66,48 @@ of ctr and Podman go).
 EOF
 }
 
-die() {
-    echo "net.sh: $*" >&2
-    exit 1
+# --retry-ms MS, besides parse_args's options.
+script_option() {
+    take_value --retry-ms "a number" "$@" || return 1
+    retry_ms=$value
 }
 
-log() {
-    echo "net.sh: $*" >&2
-}
-
-while [[ $# -gt 0 ]]; do
-    case "$1" in
-    --runs)
-        [[ $# -ge 2 ]] || { echo "net.sh: --runs needs a number" >&2; exit 2; }
-        runs=$2
-        shift 2
-        ;;
-    --runs=*)
-        runs=${1#--runs=}
-        shift
-        ;;
-    --retry-ms)
-        [[ $# -ge 2 ]] || { echo "net.sh: --retry-ms needs a number" >&2; exit 2; }
-        retry_ms=$2
-        shift 2
-        ;;
-    --retry-ms=*)
-        retry_ms=${1#--retry-ms=}
-        shift
-        ;;
-    -h | --help)
-        usage
-        exit 0
-        ;;
-    *)
-        echo "net.sh: unknown argument '$1' (see --help)" >&2
-        exit 2
-        ;;
-    esac
-done
-if ! [[ "$runs" =~ ^[1-9][0-9]*$ ]]; then
-    echo "net.sh: --runs wants a positive number, not '$runs'" >&2
-    exit 2
-fi
+parse_args "$@"
 if ! [[ "$retry_ms" =~ ^[0-9]+$ ]]; then
-    echo "net.sh: --retry-ms wants a number of milliseconds, not '$retry_ms'" >&2
-    exit 2
+    usage_error "--retry-ms wants a number of milliseconds, not '$retry_ms'"
 fi
-
-ctr_bin=${CTR_BINARY:-$repo/build/cmd/ctr}
-[[ "$ctr_bin" == /* ]] || ctr_bin="$PWD/$ctr_bin"
-bench_user=${BENCH_USER:-ctrtest}
 
 # ---------------------------------------------------------------------------------------------
 # Setup (root only)
 
-setup_host() {
-    local need="podman crun runc uidmap slirp4netns passt busybox-static python3 util-linux"
-    local missing="" p
-    # The user with subordinate ranges, and what building and testing ctr needs.
-    CTR_TEST_USER="$bench_user" "$repo/tests/setup-host.sh" >&2
-    for p in $need; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
-    done
-    if [[ -n "$missing" ]]; then
-        log "installing$missing"
-        apt-get update -qq
-        # shellcheck disable=SC2086 # a list of package names
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-    fi
-}
-
 as_root() {
-    setup_host
-    id "$bench_user" >/dev/null 2>&1 || die "no user '$bench_user'"
-    # shellcheck disable=SC2016 # expanded by the user's shell
-    runuser -u "$bench_user" -- sh -c 'test -r "$1" && test -r "$2" && test -x "$3" && test -x "$4"' \
-        sh "$self" "$repo/tests/fixtures/build-images.py" "$ctr_bin" "$(dirname "$ctr_bin")/ctr-monitor" ||
-        die "'$bench_user' cannot read $self or run $ctr_bin and the ctr-monitor beside it (build ctr first: cmake -S . -B build && cmake --build build; in a tree other users can read)"
-    local home rc=0
-    home="$(getent passwd "$bench_user" | cut -d: -f6)"
-    cd /
-    # A clean environment: nothing of root's (XDG dirs, TMPDIR, credentials) leaks in.
-    runuser -u "$bench_user" -- env -i \
-        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        HOME="$home" USER="$bench_user" LOGNAME="$bench_user" SHELL=/bin/sh LANG=C.UTF-8 \
-        CTR_BINARY="$ctr_bin" BENCH_TMPDIR="${BENCH_TMPDIR:-}" \
-        bash "$self" --runs "$runs" --retry-ms "$retry_ms" || rc=$?
-    return "$rc"
+    setup_host podman crun runc uidmap slirp4netns passt busybox-static python3 util-linux
+    check_user_access --monitor "$repo/tests/fixtures/build-images.py"
+    run_as_user -- --runs "$runs" --retry-ms "$retry_ms"
 }
 
 # ---------------------------------------------------------------------------------------------
 # Measurement (as the unprivileged user)
 
-work=""
 rundir=""           # XDG_RUNTIME_DIR of ctr and Podman
-busy_before=""
-podman=()           # the podman command line, global options included
-podman_runtime=""   # crun or runc, whichever starts a container here
-podman_note=""      # why not crun, if not: a sentence for the report
-podman_store=""     # e.g. "overlay"
 podman_pasta=0      # 1 if this Podman has --network pasta
 podman_pasta_note=""
 configs=()          # what is measured, in the order of the report (see run_argv)
 argv=()             # set by run_argv
 
 cleanup_worker() {
-    local pid
     set +e
-    if [[ -n "$work" && -x "$work/bin/ctr" && -d "$work/data/ctr" ]]; then
-        # Detached containers have monitors, processes and helpers: stop them before their
-        # files go.
-        "$work/bin/ctr" rm -a -f >/dev/null 2>&1
-    fi
+    # Detached containers have monitors, processes and helpers: stop them before their files
+    # go.
+    stop_containers
     if [[ ${#podman[@]} -gt 0 ]]; then
         "${podman[@]}" rm -a -f -t 0 >/dev/null 2>&1
     fi
-    if [[ -n "$rundir" && -f "$rundir/libpod/tmp/pause.pid" ]]; then
-        # The pause process Podman started for our runs (it holds the user namespace).
-        pid="$(cat "$rundir/libpod/tmp/pause.pid")"
-        if [[ "$pid" =~ ^[0-9]+$ ]] && [[ "$(stat -c %U "/proc/$pid" 2>/dev/null)" == "$(id -un)" ]]; then
-            kill "$pid" 2>/dev/null
-        fi
-    fi
-    if [[ -n "$work" && -d "$work" ]]; then
-        log "removing $work"
-        remove_tree "$work"
-    fi
+    [[ -z "$rundir" ]] || stop_podman_pause "$rundir"
+    remove_work
     if [[ -n "$rundir" && -d "$rundir" ]]; then
         remove_tree "$rundir"
     fi
-}
-
-# remove_tree DIR: DIR holds files of subordinate ids (ctr's and Podman's stores), so it is
-# removed from inside a user namespace that maps them (as `podman unshare rm -rf` would).
-remove_tree() {
-    unshare -U --map-auto --map-root-user rm -rf -- "$1" 2>/dev/null || true
-    if [[ -e "$1" ]]; then
-        chmod -R u+rwX -- "$1" 2>/dev/null || true
-        rm -rf -- "$1" || log "could not remove all of $1"
-    fi
-}
-
-fail_run() {
-    echo "net.sh: $1 failed; its errors:" >&2
-    sed 's/^/    /' "$work/err" >&2
-    exit 1
-}
-
-# cpus_busy: how many CPUs' worth of time other work took over two seconds (we are idle).
-cpus_busy() {
-    local a b
-    a="$(head -n 1 /proc/stat)"
-    sleep 2
-    b="$(head -n 1 /proc/stat)"
-    awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN {
-        na = split(a, x); split(b, y); total = 0
-        for (i = 2; i <= na && i <= 9; i++) total += y[i] - x[i] # to steal; guest is in user
-        idle = (y[5] - x[5]) + (y[6] - x[6])
-        printf "%.2f", (total > 0 ? n * (total - idle) / total : 0)
-    }'
 }
 
 # The host side of both measurements, and the free port: $work/client.py.
@@ -433,39 +314,8 @@ label() {
     esac
 }
 
-# Picks Podman's storage driver and runtime: overlay if Podman can use it here (else its
-# default), crun if it can start a container here (else runc), loads the image, and finds
-# out whether this Podman has pasta.
-setup_podman() {
-    local archive=$1 base driver r first_err=""
-    base=(podman --root "$work/podman/root" --runroot "$work/podman/runroot"
-        --cgroup-manager=cgroupfs --events-backend=file --log-level=error)
-    if "${base[@]}" --storage-driver=overlay info >/dev/null 2>"$work/err"; then
-        base+=(--storage-driver=overlay)
-    else
-        log "Podman cannot use overlay storage here; using its default ($(head -n 1 "$work/err"))"
-        remove_tree "$work/podman"
-    fi
-    "${base[@]}" load -q -i "$archive" >"$work/out" 2>"$work/err" || fail_run "podman load"
-    driver="$("${base[@]}" info --format '{{.Store.GraphDriverName}}')" || die "podman info failed"
-    podman_store=$driver
-    for r in crun runc; do
-        command -v "$r" >/dev/null || continue
-        podman=("${base[@]}" --runtime "$r")
-        if "${podman[@]}" run --rm --network=none "$IMAGE" true >"$work/out" 2>"$work/err"; then
-            podman_runtime=$r
-            break
-        fi
-        if [[ -z "$first_err" ]]; then
-            first_err="$r: $(grep -m 1 . "$work/err" | sed 's/^Error: //; s/^OCI runtime error: //; s/^[a-z]*: //')"
-        fi
-    done
-    if [[ -z "$podman_runtime" ]]; then
-        fail_run "podman run (with crun and with runc)"
-    fi
-    if [[ -n "$first_err" ]]; then
-        podman_note="Podman runs $podman_runtime: ${first_err%%:*} failed here (${first_err#*: })."
-    fi
+# pasta_podman: whether this Podman, as setup_podman set it up, has pasta ($podman_pasta).
+pasta_podman() {
     if "${podman[@]}" run --rm --network=pasta "$IMAGE" true >"$work/out" 2>"$work/err"; then
         podman_pasta=1
     else
@@ -511,10 +361,7 @@ bench() {
         ttfb_once "$config"
         tput_once "$config" "$WARMUP_BYTES"
     done
-    busy_before="$(cpus_busy)"
-    if awk -v b="$busy_before" 'BEGIN { exit !(b >= 0.2) }'; then
-        log "other work keeps $busy_before CPUs busy: the numbers will be noisy"
-    fi
+    note_busy
     for ((run = 0; run < runs; run++)); do
         line="first byte, run $((run + 1))/$runs:"
         # Rotate the order of the configurations from run to run to spread drift and noise.
@@ -540,35 +387,21 @@ bench() {
 }
 
 as_user() {
-    local tool monitor
-    [[ -x "$ctr_bin" ]] || die "no ctr at $ctr_bin (build it: cmake -S . -B build && cmake --build build, or set CTR_BINARY)"
-    monitor="$(dirname "$ctr_bin")/ctr-monitor"
-    [[ -x "$monitor" ]] || die "no ctr-monitor beside $ctr_bin (build both: cmake --build build)"
-    for tool in podman slirp4netns pasta python3 unshare; do
-        command -v "$tool" >/dev/null || die "$tool is not installed (run bench/net.sh as root to set up)"
-    done
-    export LC_ALL=C
-    work="$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/ctr-bench.XXXXXX")"
-    trap cleanup_worker EXIT
-    trap 'exit 130' INT TERM
-    # ctr's private store, and the runtime directory of both ctr and Podman (whose pause
-    # process is then ours alone); Podman's store is given by --root and --runroot.  The
-    # runtime directory has a short path of its own: Podman puts slirp4netns's API socket there,
-    # as libpod/tmp/ID.net with a 64-digit ID, and a socket's path has at most 107 bytes.
+    need_ctr
+    need_monitor
+    need_tools podman slirp4netns pasta python3 unshare
+    make_work ctr-bench
+    # The runtime directory has a short path of its own: Podman puts slirp4netns's API socket
+    # there, as libpod/tmp/ID.net with a 64-digit ID, and a socket's path has at most 107 bytes.
     rundir="$(mktemp -d /tmp/ctr-net.XXXXXX)"
-    mkdir -m 0700 "$work/data" "$work/bin"
-    export XDG_DATA_HOME="$work/data" XDG_RUNTIME_DIR="$rundir"
-    # Copies, so that a rebuild during the runs changes nothing.  ctr finds ctr-monitor beside
-    # itself.
-    cp "$ctr_bin" "$monitor" "$work/bin/"
+    private_ctr "$rundir"
     write_client
 
     local archive="$work/busybox.tar" samples="$work/samples"
     : >"$samples"
-    python3 "$repo/tests/fixtures/build-images.py" "$work/fixtures" --oci-archive busybox "$archive" \
-        >"$work/out" 2>"$work/err" || fail_run "building the busybox image"
-    "$work/bin/ctr" load -q -i "$archive" >"$work/out" 2>"$work/err" || fail_run "ctr load"
+    load_busybox "$archive"
     setup_podman "$archive"
+    pasta_podman
     configs=(ctr-slirp4netns podman-slirp4netns ctr-pasta)
     if ((podman_pasta)); then
         configs+=(podman-pasta)
@@ -581,29 +414,6 @@ as_user() {
 
 # ---------------------------------------------------------------------------------------------
 # Report
-
-# stats FILE KIND CONFIG: "median min max" of the samples.
-stats() {
-    awk -v kind="$2" -v config="$3" '$1 == kind && $2 == config { print $3 }' "$1" | sort -g |
-        awk '{ v[NR] = $1 } END {
-            if (NR == 0) exit 1
-            m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-            printf "%.1f %.1f %.1f\n", m, v[1], v[NR]
-        }'
-}
-
-# verdict VALUE OP TARGET: "PASS (OP TARGET)" or "MISS (OP TARGET)".
-verdict() {
-    if awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { exit !(op == ">=" ? v + 0 >= t + 0 : v + 0 <= t + 0) }'; then
-        echo "PASS ($2 $3)"
-    else
-        echo "MISS ($2 $3)"
-    fi
-}
-
-ratio() {
-    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
-}
 
 # What each configuration is, for the report.
 describe() {

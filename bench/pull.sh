@@ -17,8 +17,8 @@
 # bench/README.md for the knobs (CTR_BINARY, BENCH_USER, BENCH_CACHE_DIR, BENCH_REGISTRY).
 set -euo pipefail
 
-self="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
-repo="$(cd "$(dirname "$self")/.." && pwd)"
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Targets, checked on the Debian image only: busybox is too small for ratios to mean much.
 TARGET_PODMAN_OVER_CTR=2.0
@@ -54,67 +54,25 @@ that already holds busybox:latest and debian:bookworm; then none is started).
 EOF
 }
 
-die() {
-    echo "pull.sh: $*" >&2
-    exit 1
+# --images LIST, besides parse_args's options.
+script_option() {
+    take_value --images "a list" "$@" || return 1
+    images=$value
 }
 
-log() {
-    echo "pull.sh: $*" >&2
-}
-
-while [[ $# -gt 0 ]]; do
-    case "$1" in
-    --runs)
-        [[ $# -ge 2 ]] || { echo "pull.sh: --runs needs a number" >&2; exit 2; }
-        runs=$2
-        shift 2
-        ;;
-    --runs=*)
-        runs=${1#--runs=}
-        shift
-        ;;
-    --images)
-        [[ $# -ge 2 ]] || { echo "pull.sh: --images needs a list" >&2; exit 2; }
-        images=$2
-        shift 2
-        ;;
-    --images=*)
-        images=${1#--images=}
-        shift
-        ;;
-    -h | --help)
-        usage
-        exit 0
-        ;;
-    *)
-        echo "pull.sh: unknown argument '$1' (see --help)" >&2
-        exit 2
-        ;;
-    esac
-done
-if ! [[ "$runs" =~ ^[1-9][0-9]*$ ]]; then
-    echo "pull.sh: --runs wants a positive number, not '$runs'" >&2
-    exit 2
-fi
+parse_args "$@"
 image_list=()
 IFS=, read -r -a _imgs <<<"$images"
 for i in "${_imgs[@]}"; do
     case "$i" in
     busybox) image_list+=("busybox:latest") ;;
     debian) image_list+=("debian:$DEBIAN_SUITE") ;;
-    *)
-        echo "pull.sh: unknown image '$i' in --images (busybox, debian)" >&2
-        exit 2
-        ;;
+    *) usage_error "unknown image '$i' in --images (busybox, debian)" ;;
     esac
 done
-[[ ${#image_list[@]} -gt 0 ]] || { echo "pull.sh: --images is empty" >&2; exit 2; }
+[[ ${#image_list[@]} -gt 0 ]] || usage_error "--images is empty"
 wants_image() { [[ ",$images," == *",$1,"* ]]; }
 
-ctr_bin=${CTR_BINARY:-$repo/build/cmd/ctr}
-[[ "$ctr_bin" == /* ]] || ctr_bin="$PWD/$ctr_bin"
-bench_user=${BENCH_USER:-ctrtest}
 cache=${BENCH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ctr-bench}
 
 # shellcheck source=SCRIPTDIR/../tests/fixtures/registry.bash
@@ -123,22 +81,6 @@ export CTR_FIXTURES_DIR="$cache/fixtures"
 
 # ---------------------------------------------------------------------------------------------
 # Setup (root only)
-
-setup_host() {
-    local need="podman crun uidmap debootstrap skopeo umoci docker-registry curl python3
-        busybox-static gzip tar util-linux" missing="" p
-    # The user with subordinate ranges, and what building and testing ctr needs.
-    CTR_TEST_USER="$bench_user" "$repo/tests/setup-host.sh" >&2
-    for p in $need; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
-    done
-    if [[ -n "$missing" ]]; then
-        log "installing$missing"
-        apt-get update -qq
-        # shellcheck disable=SC2086 # a list of package names
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-    fi
-}
 
 # Podman's configuration for the bench user: overlay storage, a cgroupfs manager and a file
 # event log (there may be no systemd user session).  Files that we did not write are left alone.
@@ -267,12 +209,11 @@ push_images() {
 }
 
 as_root() {
-    setup_host
-    id "$bench_user" >/dev/null 2>&1 || die "no user '$bench_user'"
+    setup_host podman crun uidmap debootstrap skopeo umoci docker-registry curl python3 \
+        busybox-static gzip tar util-linux
     setup_podman_config
-    # shellcheck disable=SC2016 # expanded by the user's shell
-    runuser -u "$bench_user" -- sh -c 'test -r "$1" && test -x "$2"' sh "$self" "$ctr_bin" ||
-        die "'$bench_user' cannot read $self or run $ctr_bin (build ctr first: cmake -S . -B build && cmake --build build; in a tree other users can read)"
+    # shellcheck disable=SC2119 # nothing to read but the script
+    check_user_access
     if wants_image debian; then
         debian_build "$cache/debian"
     fi
@@ -283,79 +224,27 @@ as_root() {
         push_images
         BENCH_REGISTRY=$REGISTRY_ADDR
     fi
-    local home rc=0
-    home="$(getent passwd "$bench_user" | cut -d: -f6)"
-    cd /
-    # A clean environment: nothing of root's (XDG dirs, TMPDIR, credentials) leaks in.
-    runuser -u "$bench_user" -- env -i \
-        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        HOME="$home" USER="$bench_user" LOGNAME="$bench_user" SHELL=/bin/sh LANG=C.UTF-8 \
-        CTR_BINARY="$ctr_bin" BENCH_REGISTRY="$BENCH_REGISTRY" BENCH_TMPDIR="${BENCH_TMPDIR:-}" \
-        bash "$self" --runs "$runs" --images "$images" || rc=$?
-    return "$rc"
+    run_as_user BENCH_REGISTRY="$BENCH_REGISTRY" -- --runs "$runs" --images "$images"
 }
 
 # ---------------------------------------------------------------------------------------------
 # Measurement (as the unprivileged user)
 
-work=""
 podman_xdg=""
-busy_before=""
 create_after=""
 # Per image reference: its number of layers, their compressed bytes, and their bytes as tar.
 declare -A layers_of=() size_of=() tar_of=()
 
 cleanup_worker() {
-    local pid
-    if [[ -n "$podman_xdg" && -f "$podman_xdg/libpod/tmp/pause.pid" ]]; then
-        # The pause process Podman started for our runs (it holds the user namespace).
-        pid="$(cat "$podman_xdg/libpod/tmp/pause.pid")"
-        if [[ "$pid" =~ ^[0-9]+$ ]] && [[ "$(stat -c %U "/proc/$pid" 2>/dev/null)" == "$(id -un)" ]]; then
-            kill "$pid" 2>/dev/null || true
-        fi
-    fi
-    if [[ -n "$work" && -d "$work" ]]; then
-        log "removing $work"
-        remove_tree "$work"
-        # Written out, the freed inodes stop slowing file creation sooner (see settle).
-        sync
-    fi
+    [[ -z "$podman_xdg" ]] || stop_podman_pause "$podman_xdg"
+    remove_work
+    # Written out, the freed inodes stop slowing file creation sooner (see settle).
+    sync
     registry_stop
 }
 
-# remove_tree DIR: DIR holds files of subordinate ids (ctr's and Podman's stores), so it is
-# removed from inside a user namespace that maps them (as `podman unshare rm -rf` would).
-remove_tree() {
-    unshare -U --map-auto --map-root-user rm -rf -- "$1" 2>/dev/null || true
-    if [[ -e "$1" ]]; then
-        chmod -R u+rwX -- "$1" 2>/dev/null || true
-        rm -rf -- "$1" || log "could not remove all of $1"
-    fi
-}
-
-# now: the wall-clock time in microseconds.
-now() {
-    local t=$EPOCHREALTIME
-    echo "${t/[.,]/}"
-}
-
-elapsed=""
-# Runs the command after it, timed; sets $elapsed (seconds).  Its output goes to $work/out and
-# $work/err.
-timed() {
-    local t0 t1 rc=0
-    t0="$(now)"
-    "$@" >"$work/out" 2>"$work/err" || rc=$?
-    t1="$(now)"
-    elapsed="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')"
-    return "$rc"
-}
-
-fail_run() {
-    echo "pull.sh: $1 failed; its errors:" >&2
-    sed 's/^/    /' "$work/err" >&2
-    exit 1
-}
+timed_unit=s timed_digits=3 # a pull takes seconds
+stats_digits=3
 
 # Every store and tree of a run stays until all runs are done, and is deleted at exit.  On ext4
 # without a journal (as on some VMs) the inode allocator skips, one by one, inodes freed in
@@ -377,54 +266,6 @@ podman_pull() { # podman_pull REF DIR: Podman with a fresh store (--root, --runr
     timed env XDG_RUNTIME_DIR="$podman_xdg" podman --root "$2/root" --runroot "$2/runroot" \
         --storage-driver overlay --log-level error pull --tls-verify=false -q "$1" ||
         fail_run "podman pull $1"
-}
-
-# cpus_busy: how many CPUs' worth of time other work took over two seconds (we are idle).
-cpus_busy() {
-    local a b
-    a="$(head -n 1 /proc/stat)"
-    sleep 2
-    b="$(head -n 1 /proc/stat)"
-    awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN {
-        na = split(a, x); split(b, y); total = 0
-        for (i = 2; i <= na && i <= 9; i++) total += y[i] - x[i] # to steal; guest is in user
-        idle = (y[5] - x[5]) + (y[6] - x[6])
-        printf "%.2f", (total > 0 ? n * (total - idle) / total : 0)
-    }'
-}
-
-# create_probe: creates 500 empty files in a new directory under $work (kept until the end, like
-# the stores) and prints the microseconds one took.
-create_probe() {
-    local dir t0 t1 i
-    dir="$(mktemp -d "$work/probe.XXXXXX")"
-    t0="$(now)"
-    for ((i = 0; i < 500; i++)); do
-        : >"$dir/$i"
-    done
-    t1="$(now)"
-    echo $(((t1 - t0) / 500))
-}
-
-# settle: waits (up to three minutes) until creating a file is fast again (here 20 to 60 us
-# when it is).  Without a journal, ext4 skips inodes freed in the last minute or so one by one,
-# and a large deletion just before (a test suite, an earlier benchmark) can make file creation
-# ten times slower for a while.
-create_us=""
-settle() {
-    local waited=0
-    create_us="$(create_probe)"
-    while ((create_us > 100 && waited < 180)); do
-        if ((waited == 0)); then
-            log "creating a file in $work takes ${create_us} us; waiting for the filesystem to settle (recent large deletions?)"
-        fi
-        sleep 10
-        waited=$((waited + 10))
-        create_us="$(create_probe)"
-    done
-    if ((create_us > 100)); then
-        log "creating a file still takes ${create_us} us: expect slow and noisy numbers"
-    fi
 }
 
 floor_extract() { # floor_extract DIR LAYER...
@@ -481,24 +322,17 @@ for l in m["layers"]:
 as_user() {
     local tool
     [[ -n "${EPOCHREALTIME:-}" ]] || die "needs bash 5 or newer (EPOCHREALTIME)"
-    [[ -x "$ctr_bin" ]] || die "no ctr at $ctr_bin (build it: cmake -S . -B build && cmake --build build, or set CTR_BINARY)"
-    for tool in podman curl gzip tar python3 unshare sha256sum; do
-        command -v "$tool" >/dev/null || die "$tool is not installed (run bench/pull.sh as root to set up)"
-    done
-    export LC_ALL=C
-    work="$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/ctr-bench.XXXXXX")"
+    need_ctr
+    need_tools podman curl gzip tar python3 unshare sha256sum
+    make_work ctr-bench
     podman_xdg="$work/podman-xdg"
     mkdir -m 0700 "$podman_xdg"
-    trap cleanup_worker EXIT
-    trap 'exit 130' INT TERM
     # A copy, so that a rebuild during the runs changes nothing.
     cp "$ctr_bin" "$work/ctr"
     ctr_bin="$work/ctr"
 
     if [[ -z "${BENCH_REGISTRY:-}" ]]; then
-        for tool in skopeo docker-registry; do
-            command -v "$tool" >/dev/null || die "$tool is not installed (run bench/pull.sh as root to set up)"
-        done
+        need_tools skopeo docker-registry
         # shellcheck disable=SC2119 # no --htpasswd: an open registry
         registry_start || die "starting the registry failed"
         push_images
@@ -526,10 +360,7 @@ as_user() {
     ctr_pull "$BENCH_REGISTRY/${image_list[0]}" "$work/warm-ctr"
     podman_pull "$BENCH_REGISTRY/${image_list[0]}" "$work/warm-podman"
     settle
-    busy_before="$(cpus_busy)"
-    if awk -v b="$busy_before" 'BEGIN { exit !(b >= 0.2) }'; then
-        log "other work keeps $busy_before CPUs busy: the numbers will be noisy"
-    fi
+    note_busy
 
     local tools=(ctr podman floor) line
     for ref in "${image_list[@]}"; do
@@ -558,16 +389,6 @@ as_user() {
 
 # ---------------------------------------------------------------------------------------------
 # Report
-
-# stats FILE REF TOOL: "median min max" of the samples.
-stats() {
-    awk -v ref="$2" -v tool="$3" '$1 == ref && $2 == tool { print $3 }' "$1" | sort -g |
-        awk '{ v[NR] = $1 } END {
-            if (NR == 0) exit 1
-            m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-            printf "%.3f %.3f %.3f\n", m, v[1], v[NR]
-        }'
-}
 
 report() {
     local samples=$1 ref tool med min max
@@ -603,19 +424,11 @@ report() {
     printf '%-18s %-24s %-24s\n' "ratio of medians" podman/ctr ctr/floor
     for ref in "${image_list[@]}"; do
         local pc cf pc_note="" cf_note=""
-        pc="$(awk -v a="${median[$ref/podman]}" -v b="${median[$ref/ctr]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
-        cf="$(awk -v a="${median[$ref/ctr]}" -v b="${median[$ref/floor]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+        pc="$(ratio "${median[$ref/podman]}" "${median[$ref/ctr]}")"
+        cf="$(ratio "${median[$ref/ctr]}" "${median[$ref/floor]}")"
         if [[ "${ref%%:*}" == "$TARGET_IMAGE" ]]; then
-            if awk -v r="$pc" -v t="$TARGET_PODMAN_OVER_CTR" 'BEGIN { exit !(r >= t) }'; then
-                pc_note="PASS (>= $TARGET_PODMAN_OVER_CTR)"
-            else
-                pc_note="MISS (>= $TARGET_PODMAN_OVER_CTR)"
-            fi
-            if awk -v r="$cf" -v t="$TARGET_CTR_OVER_FLOOR" 'BEGIN { exit !(r <= t) }'; then
-                cf_note="PASS (<= $TARGET_CTR_OVER_FLOOR)"
-            else
-                cf_note="MISS (<= $TARGET_CTR_OVER_FLOOR)"
-            fi
+            pc_note="$(verdict "$pc" '>=' "$TARGET_PODMAN_OVER_CTR")"
+            cf_note="$(verdict "$cf" '<=' "$TARGET_CTR_OVER_FLOOR")"
         fi
         printf '%-18s %-24s %-24s\n' "$ref" "${pc}x $pc_note" "${cf}x $cf_note"
     done
