@@ -3,11 +3,14 @@
 #define CTR_CMD_CMD_H
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "error.h"
 #include "store.h"
+
+struct ctr_template;
 
 /* State shared by every subcommand: the parsed global options and what they resolve to. */
 struct ctr_ctx {
@@ -150,6 +153,48 @@ char *cmd_go_time(int64_t ns);
  * the text after a line's last tab is not.
  */
 void cmd_print_aligned(const char *text, size_t len);
+/*
+ * The --format output of a listing command (images, ps), zeroed before use.  "json" collects
+ * the caller's rows in `json`, printed as one array; any other format is a template that each
+ * row is rendered with into a buffer, printed as an aligned table (cmd_print_aligned).
+ */
+struct cmd_output {
+    const char *cmd;           /* "ps": names the command in errors */
+    json_t *json;              /* "json": the array the caller appends its rows to */
+    struct ctr_template *tmpl; /* a template: rows are rendered into mem */
+    FILE *mem;
+    char *text; /* mem's buffer: freed by hand, after fclose() last updates it */
+    size_t text_len;
+};
+/*
+ * Sets up `out` for `format`: "json", or a template (a "table ..." one starts with its header
+ * row, the names from `headers` as ctr_template_header() takes them, unless `noheading`).
+ * Errors name `cmd`: "ps --format: template: unclosed action at offset 2".
+ */
+int cmd_output_open(struct cmd_output *out, const char *cmd, const char *format, int noheading,
+                    const char *(*headers)(const char *field), struct ctr_error **err);
+/* Renders `row` with the template as one line of the table; takes `row` over (NULL is fine). */
+int cmd_output_row(struct cmd_output *out, json_t *row, struct ctr_error **err);
+/* Prints what was collected, the JSON array or the table; nothing when `out` was not opened. */
+int cmd_output_print(struct cmd_output *out, struct ctr_error **err);
+/* Frees what `out` holds; a zeroed or half-opened one is fine. */
+void cmd_output_clear(struct cmd_output *out);
+
+/*
+ * The command line of an inspect command (`cmd`'s options: --format and --help; `name` as
+ * errors call it, "image inspect").  Returns 1 after printing the help; else 0, with optind at
+ * the first operand (one is needed, `operand` says what: "an image") and *ret_tmpl the
+ * --format template, NULL for JSON (no --format, or "json").
+ */
+int cmd_inspect_parse(const struct ctr_command *cmd, const char *name, const char *operand,
+                      int argc, char **argv, struct ctr_template **ret_tmpl,
+                      struct ctr_error **err);
+/*
+ * Prints the inspected objects in the array `all`: each rendered with `tmpl` on a line of its
+ * own, or, when `tmpl` is NULL, the whole array as JSON.  Fails when a rendering does.
+ */
+int cmd_inspect_print(json_t *all, const struct ctr_template *tmpl, struct ctr_error **err);
+
 /* --flag[=true|false]: NULL (no value) is true. */
 int cmd_parse_bool(const char *cmd, const char *opt, const char *arg, int *ret,
                    struct ctr_error **err);

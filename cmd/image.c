@@ -139,30 +139,13 @@ static int image_inspect(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_
 {
     cleanup_with(json_decrefp) json_t *out = json_array();
     struct ctr_template *tmpl = NULL;
-    const char *format = NULL;
-    struct cmd_getopt g;
     struct storage *s;
-    int c, status = 0;
+    int status;
 
-    cmd_getopt_init(&g, inspect_options);
-    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
-        switch (c) {
-        case 'f':
-            format = optarg;
-            break;
-        case 'h':
-            cmd_print_help(&image_inspect_cmd);
-            return 0;
-        default:
-            return cmd_getopt_error("image inspect", c, argv, err);
-        }
-    }
-    if (optind >= argc)
-        return cmd_usage_error("image inspect", err, "needs an image");
-    /* As Podman: a "table" prefix is accepted and prints no header for inspect. */
-    if (format != NULL && strcmp(format, "json") != 0 &&
-        ctr_template_parse(format, &tmpl, NULL, err) < 0)
-        return ctr_error_wrap(err, "image inspect --format");
+    status = cmd_inspect_parse(&image_inspect_cmd, "image inspect", "an image", argc, argv, &tmpl,
+                               err);
+    if (status != 0)
+        return status < 0 ? -1 : 0;
     s = ctx_store(ctx, err);
     if (s == NULL)
         status = -1;
@@ -184,19 +167,8 @@ static int image_inspect(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_
         else
             json_array_append_new(out, one);
     }
-    for (size_t i = 0; status == 0 && tmpl != NULL && i < json_array_size(out); i++) {
-        cleanup_free char *line = ctr_template_render(tmpl, json_array_get(out, i), err);
-
-        if (line == NULL)
-            status = ctr_error_wrap(err, "image inspect --format");
-        else
-            printf("%s\n", line);
-    }
-    if (status == 0 && tmpl == NULL) {
-        cleanup_free char *text = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-
-        puts(text ? text : "[]");
-    }
+    if (status == 0 && cmd_inspect_print(out, tmpl, err) < 0)
+        status = ctr_error_wrap(err, "image inspect --format");
     ctr_template_free(tmpl);
     return status;
 }

@@ -324,9 +324,10 @@ static int parse_args(int argc, char **argv, struct images_opts *o, int *ret_hel
 
 /* The rows of one image: `names` are those the filters let through, NULL for <none>. */
 static int print_rows(struct storage *s, const struct storage_image *img, char **names,
-                      const struct images_opts *o, const struct ctr_template *tmpl, FILE *mem,
-                      int64_t now, struct ctr_error **err)
+                      const struct images_opts *o, struct cmd_output *out, int64_t now,
+                      struct ctr_error **err)
 {
+    const struct ctr_template *tmpl = out->tmpl;
     const char *hex = img->id + strlen("sha256:");
     cleanup_free char *created = cmd_human_ago(img->created, now);
     cleanup_free char *size = cmd_human_size(img->size);
@@ -339,18 +340,13 @@ static int print_rows(struct storage *s, const struct storage_image *img, char *
     if (tmpl != NULL && (image = image_json(s, img, template_needs_labels(o->format), err)) == NULL)
         return -1;
     for (char **nm = names; nm == NULL || *nm != NULL; nm++) {
-        cleanup_free char *repo = NULL, *tag = NULL, *line = NULL;
+        cleanup_free char *repo = NULL, *tag = NULL;
 
         if (tmpl != NULL) {
             json_t *row = template_row(image, img, nm ? *nm : NULL, o->no_trunc, now);
 
-            line = ctr_template_render(tmpl, row, err);
-            json_decref(row);
-            if (line == NULL)
-                return ctr_error_wrap(err, "images --format");
-            fputs(line, mem);
-            if (line[0] == '\0' || line[strlen(line) - 1] != '\n')
-                fputc('\n', mem);
+            if (cmd_output_row(out, row, err) < 0)
+                return -1;
         } else {
             if (nm != NULL)
                 split_name(*nm, &repo, &tag);
@@ -367,15 +363,12 @@ static int print_rows(struct storage *s, const struct storage_image *img, char *
 int cmd_images(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
     struct images_opts o = {.f = {NULL, -1}};
-    struct ctr_template *tmpl = NULL;
+    struct cmd_output out = {0};
     struct storage_image **list = NULL;
-    char *text = NULL; /* mem's buffer: freed by hand, after fclose() last updates it */
-    size_t n = 0, text_len = 0;
-    json_t *out = NULL;
-    FILE *mem = NULL;
+    size_t n = 0;
     struct storage *s;
     int64_t now = time(NULL);
-    int help = 0, table = 0, status = -1;
+    int help = 0, status = -1;
 
     if (parse_args(argc, argv, &o, &help, err) < 0)
         goto out;
@@ -384,29 +377,13 @@ int cmd_images(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **er
         status = 0;
         goto out;
     }
-    if (o.format != NULL && strcmp(o.format, "json") == 0) {
-        out = json_array();
-    } else if (o.format != NULL) {
-        if (ctr_template_parse(o.format, &tmpl, &table, err) < 0) {
-            ctr_error_wrap(err, "images --format");
-            goto out;
-        }
-        mem = open_memstream(&text, &text_len);
-        if (mem == NULL) {
-            ctr_error_errno(err, "images: open a memory stream");
-            goto out;
-        }
-        if (table && !o.noheading) {
-            cleanup_free char *header = ctr_template_header(tmpl, images_header);
-
-            fputs(header, mem);
-            fputc('\n', mem);
-        }
-    }
+    if (o.format != NULL &&
+        cmd_output_open(&out, "images", o.format, o.noheading, images_header, err) < 0)
+        goto out;
     s = ctx_store(ctx, err);
     if (s == NULL || storage_image_list(s, &list, &n, err) < 0)
         goto out;
-    if (out == NULL && tmpl == NULL && !o.quiet && !o.noheading)
+    if (o.format == NULL && !o.quiet && !o.noheading)
         printf("%-40s %-12s %-*s%-*s  %-16s %s\n", "REPOSITORY", "TAG", o.digests ? 73 : 0,
                o.digests ? "DIGEST" : "", o.no_trunc ? 71 : 12, "IMAGE ID", "CREATED", "SIZE");
     for (size_t i = 0; i < n; i++) {
@@ -424,34 +401,21 @@ int cmd_images(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **er
         }
         if (!dangling && names == NULL)
             continue;
-        if (out != NULL) {
+        if (out.json != NULL) {
             json_t *one = image_json(s, img, 1, err);
 
             if (one == NULL)
                 goto out;
-            json_array_append_new(out, one);
-        } else if (print_rows(s, img, names, &o, tmpl, mem, now, err) < 0) {
+            json_array_append_new(out.json, one);
+        } else if (print_rows(s, img, names, &o, &out, now, err) < 0) {
             goto out;
         }
     }
-    if (out != NULL) {
-        cleanup_free char *json = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-
-        puts(json ? json : "[]");
-    } else if (mem != NULL) {
-        if (fflush(mem) != 0) {
-            ctr_error_errno(err, "images: write to a memory stream");
-            goto out;
-        }
-        cmd_print_aligned(text, text_len);
-    }
+    if (cmd_output_print(&out, err) < 0)
+        goto out;
     status = 0;
 out:
-    if (mem != NULL)
-        fclose(mem);
-    free(text);
-    ctr_template_free(tmpl);
-    json_decref(out);
+    cmd_output_clear(&out);
     strv_free(o.f.references);
     storage_image_list_free(list, n);
     return status;

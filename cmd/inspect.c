@@ -241,30 +241,15 @@ static json_t *container_json(struct ctr_ctx *ctx, const struct storage_containe
 
 int cmd_inspect(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
-    struct cmd_getopt g;
     struct ctr_template *tmpl = NULL;
     cleanup_with(json_decrefp) json_t *all = json_array();
-    const char *format = NULL;
     struct storage *s;
-    int c, table, r = 0;
+    int r;
 
-    cmd_getopt_init(&g, options);
-    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
-        switch (c) {
-        case 'f':
-            format = optarg;
-            break;
-        case 'h':
-            cmd_print_help(&ctr_cmd_inspect);
-            return 0;
-        default:
-            return cmd_getopt_error("inspect", c, argv, err);
-        }
-    }
-    if (optind >= argc)
-        return cmd_usage_error("inspect", err, "needs at least one container");
-    if (format && strcmp(format, "json") != 0 && ctr_template_parse(format, &tmpl, &table, err) < 0)
-        return ctr_error_wrap(err, "inspect --format");
+    r = cmd_inspect_parse(&ctr_cmd_inspect, "inspect", "at least one container", argc, argv, &tmpl,
+                          err);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
     s = ctx_store(ctx, err);
     for (int i = optind; s != NULL && i < argc && r == 0; i++) {
         struct storage_container ct = {0};
@@ -280,20 +265,8 @@ int cmd_inspect(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **e
     }
     if (s == NULL)
         r = -1;
-    if (r == 0 && tmpl != NULL) {
-        for (size_t i = 0; i < json_array_size(all) && r == 0; i++) {
-            cleanup_free char *line = ctr_template_render(tmpl, json_array_get(all, i), err);
-
-            if (line == NULL)
-                r = -1;
-            else
-                printf("%s\n", line);
-        }
-    } else if (r == 0) {
-        cleanup_free char *text = json_dumps(all, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-
-        printf("%s\n", text);
-    }
+    if (r == 0)
+        r = cmd_inspect_print(all, tmpl, err);
     ctr_template_free(tmpl);
     return r;
 }

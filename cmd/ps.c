@@ -539,15 +539,12 @@ static int parse_args(int argc, char **argv, struct ps_opts *o, int *ret_help,
 int cmd_ps(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
     struct ps_opts o = {.last = -1};
-    struct ctr_template *tmpl = NULL;
+    struct cmd_output out = {0};
     struct storage_container *list = NULL;
-    cleanup_with(json_decrefp) json_t *out = NULL;
-    char *text = NULL; /* mem's buffer: freed by hand, after fclose() last updates it */
-    FILE *mem = NULL;
     const char *format;
-    size_t n = 0, text_len = 0;
+    size_t n = 0;
     int64_t now = time(NULL);
-    int help = 0, table = 0, need_spec, status = -1;
+    int help = 0, need_spec, status = -1;
     long shown = 0;
     struct storage *s;
 
@@ -559,27 +556,12 @@ int cmd_ps(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
         goto out;
     }
     format = o.format == NULL || strcmp(o.format, "table") == 0 ? default_format : o.format;
-    if (strcmp(format, "json") == 0) {
-        out = json_array();
-    } else if (!(o.quiet && o.format == NULL)) {
-        /* Podman: a user's format overrides --quiet. */
-        if (ctr_template_parse(format, &tmpl, &table, err) < 0) {
-            ctr_error_wrap(err, "ps --format");
-            goto out;
-        }
-        mem = open_memstream(&text, &text_len);
-        if (mem == NULL) {
-            ctr_error_errno(err, "ps: open a memory stream");
-            goto out;
-        }
-        if (table && !o.noheading) {
-            cleanup_free char *header = ctr_template_header(tmpl, ps_header);
-
-            fputs(header, mem);
-            fputc('\n', mem);
-        }
-    }
-    need_spec = out != NULL || o.f.label != NULL || (tmpl != NULL && template_needs_spec(format));
+    /* Podman: a user's format overrides --quiet. */
+    if (!(o.quiet && o.format == NULL) &&
+        cmd_output_open(&out, "ps", format, o.noheading, ps_header, err) < 0)
+        goto out;
+    need_spec = out.json != NULL || o.f.label != NULL ||
+                (out.tmpl != NULL && template_needs_spec(format));
 
     s = ctx_store(ctx, err);
     if (s == NULL || storage_container_list(s, &list, &n, err) < 0)
@@ -587,7 +569,6 @@ int cmd_ps(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
     for (size_t i = 0; i < n && (o.last <= 0 || shown < o.last); i++) {
         const struct storage_container *c = &list[i];
         struct ctr_spec spec = {0};
-        cleanup_free char *line = NULL;
 
         if (!o.all && c->state != STORAGE_CONTAINER_RUNNING)
             continue;
@@ -602,43 +583,25 @@ int cmd_ps(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
             continue;
         }
         shown++;
-        if (out != NULL) {
-            json_array_append_new(out, json_row(c, &spec, now));
-        } else if (tmpl != NULL) {
+        if (out.json != NULL) {
+            json_array_append_new(out.json, json_row(c, &spec, now));
+        } else if (out.tmpl != NULL) {
             json_t *row = template_row(c, need_spec ? &spec : NULL, o.no_trunc, now);
 
-            line = ctr_template_render(tmpl, row, err);
-            json_decref(row);
-            if (line == NULL) {
-                ctr_error_wrap(err, "ps --format");
+            if (cmd_output_row(&out, row, err) < 0) {
                 ctr_spec_clear(&spec);
                 goto out;
             }
-            fputs(line, mem);
-            if (line[0] == '\0' || line[strlen(line) - 1] != '\n')
-                fputc('\n', mem);
         } else {
             printf("%.*s\n", o.no_trunc ? 64 : 12, c->id);
         }
         ctr_spec_clear(&spec);
     }
-    if (out != NULL) {
-        cleanup_free char *json = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-
-        puts(json != NULL ? json : "[]");
-    } else if (mem != NULL) {
-        if (fflush(mem) != 0) {
-            ctr_error_errno(err, "ps: write to a memory stream");
-            goto out;
-        }
-        cmd_print_aligned(text, text_len);
-    }
+    if (cmd_output_print(&out, err) < 0)
+        goto out;
     status = 0;
 out:
-    if (mem != NULL)
-        fclose(mem);
-    free(text);
-    ctr_template_free(tmpl);
+    cmd_output_clear(&out);
     storage_container_list_free(list, n);
     filters_clear(&o.f);
     return status;

@@ -9,6 +9,7 @@
 
 #include "cleanup.h"
 #include "cmd.h"
+#include "template.h"
 #include "xalloc.h"
 
 int cmd_usage_error(const char *cmd, struct ctr_error **err, const char *fmt, ...)
@@ -179,46 +180,152 @@ void cmd_print_aligned(const char *text, size_t len)
     size_t *widths = NULL, n_widths = 0;
     const char *end = text + len;
 
-    for (const char *line = text; line < end;) {
-        const char *eol = memchr(line, '\n', (size_t)(end - line));
-        const char *cell = line, *tab;
-        size_t col = 0;
+    /* Two walks over the same cells: the first measures the columns, the second prints. */
+    for (int print = 0; print <= 1; print++) {
+        for (const char *line = text; line < end;) {
+            const char *eol = memchr(line, '\n', (size_t)(end - line));
+            const char *cell = line, *tab;
+            size_t col = 0;
 
-        if (eol == NULL)
-            eol = end;
-        while ((tab = memchr(cell, '\t', (size_t)(eol - cell))) != NULL) {
-            size_t w = text_width(cell, (size_t)(tab - cell)) + 2;
+            if (eol == NULL)
+                eol = end;
+            while ((tab = memchr(cell, '\t', (size_t)(eol - cell))) != NULL) {
+                size_t w = text_width(cell, (size_t)(tab - cell));
 
-            if (col >= n_widths) {
-                widths = xreallocarray(widths, col + 1, sizeof(size_t));
-                widths[n_widths++] = 12;
+                if (print) {
+                    fwrite(cell, 1, (size_t)(tab - cell), stdout);
+                    printf("%*s", (int)(widths[col] - w), "");
+                } else {
+                    if (col >= n_widths) {
+                        widths = xreallocarray(widths, col + 1, sizeof(size_t));
+                        widths[n_widths++] = 12;
+                    }
+                    if (w + 2 > widths[col])
+                        widths[col] = w + 2;
+                }
+                cell = tab + 1;
+                col++;
             }
-            if (w > widths[col])
-                widths[col] = w;
-            cell = tab + 1;
-            col++;
+            if (print) {
+                fwrite(cell, 1, (size_t)(eol - cell), stdout);
+                if (eol < end)
+                    putchar('\n');
+            }
+            line = eol + 1;
         }
-        line = eol + 1;
-    }
-    for (const char *line = text; line < end;) {
-        const char *eol = memchr(line, '\n', (size_t)(end - line));
-        const char *cell = line, *tab;
-        size_t col = 0;
-
-        if (eol == NULL)
-            eol = end;
-        while ((tab = memchr(cell, '\t', (size_t)(eol - cell))) != NULL) {
-            size_t w = text_width(cell, (size_t)(tab - cell));
-
-            fwrite(cell, 1, (size_t)(tab - cell), stdout);
-            printf("%*s", (int)(widths[col] - w), "");
-            cell = tab + 1;
-            col++;
-        }
-        fwrite(cell, 1, (size_t)(eol - cell), stdout);
-        if (eol < end)
-            putchar('\n');
-        line = eol + 1;
     }
     free(widths);
+}
+
+/* `v` as the JSON of --format json: indented, members in their order. */
+static void print_json(const json_t *v)
+{
+    cleanup_free char *text = json_dumps(v, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+
+    puts(text != NULL ? text : "[]");
+}
+
+int cmd_output_open(struct cmd_output *out, const char *cmd, const char *format, int noheading,
+                    const char *(*headers)(const char *field), struct ctr_error **err)
+{
+    int table = 0;
+
+    out->cmd = cmd;
+    if (strcmp(format, "json") == 0) {
+        out->json = json_array();
+        return 0;
+    }
+    if (ctr_template_parse(format, &out->tmpl, &table, err) < 0)
+        return ctr_error_wrap(err, "%s --format", cmd);
+    out->mem = open_memstream(&out->text, &out->text_len);
+    if (out->mem == NULL)
+        return ctr_error_errno(err, "%s: open a memory stream", cmd);
+    if (table && !noheading) {
+        cleanup_free char *header = ctr_template_header(out->tmpl, headers);
+
+        fputs(header, out->mem);
+        fputc('\n', out->mem);
+    }
+    return 0;
+}
+
+int cmd_output_row(struct cmd_output *out, json_t *row, struct ctr_error **err)
+{
+    cleanup_free char *line = ctr_template_render(out->tmpl, row, err);
+
+    json_decref(row);
+    if (line == NULL)
+        return ctr_error_wrap(err, "%s --format", out->cmd);
+    fputs(line, out->mem);
+    if (line[0] == '\0' || line[strlen(line) - 1] != '\n')
+        fputc('\n', out->mem);
+    return 0;
+}
+
+int cmd_output_print(struct cmd_output *out, struct ctr_error **err)
+{
+    if (out->json != NULL) {
+        print_json(out->json);
+    } else if (out->mem != NULL) {
+        if (fflush(out->mem) != 0)
+            return ctr_error_errno(err, "%s: write to a memory stream", out->cmd);
+        cmd_print_aligned(out->text, out->text_len);
+    }
+    return 0;
+}
+
+void cmd_output_clear(struct cmd_output *out)
+{
+    if (out->mem != NULL)
+        fclose(out->mem);
+    free(out->text);
+    ctr_template_free(out->tmpl);
+    json_decref(out->json);
+    memset(out, 0, sizeof(*out));
+}
+
+int cmd_inspect_parse(const struct ctr_command *cmd, const char *name, const char *operand,
+                      int argc, char **argv, struct ctr_template **ret_tmpl, struct ctr_error **err)
+{
+    const char *format = NULL;
+    struct cmd_getopt g;
+    int c;
+
+    cmd_getopt_init(&g, cmd->options);
+    while ((c = cmd_getopt(&g, argc, argv)) != -1) {
+        switch (c) {
+        case 'f':
+            format = optarg;
+            break;
+        case 'h':
+            cmd_print_help(cmd);
+            return 1;
+        default:
+            return cmd_getopt_error(name, c, argv, err);
+        }
+    }
+    if (optind >= argc)
+        return cmd_usage_error(name, err, "needs %s", operand);
+    *ret_tmpl = NULL;
+    /* As Podman: a "table" prefix is accepted and prints no header for inspect. */
+    if (format != NULL && strcmp(format, "json") != 0 &&
+        ctr_template_parse(format, ret_tmpl, NULL, err) < 0)
+        return ctr_error_wrap(err, "%s --format", name);
+    return 0;
+}
+
+int cmd_inspect_print(json_t *all, const struct ctr_template *tmpl, struct ctr_error **err)
+{
+    if (tmpl == NULL) {
+        print_json(all);
+        return 0;
+    }
+    for (size_t i = 0; i < json_array_size(all); i++) {
+        cleanup_free char *line = ctr_template_render(tmpl, json_array_get(all, i), err);
+
+        if (line == NULL)
+            return -1;
+        printf("%s\n", line);
+    }
+    return 0;
 }

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cleanup.h"
 #include "config.h"
+#include "fsutil.h"
 #include "xalloc.h"
 
 /* Far more than a file of five keys needs; a bound keeps a wrong path from being slurped. */
@@ -261,18 +261,8 @@ int ctr_config_load(const char *path, struct ctr_config *ret, struct ctr_error *
         return ctr_error_set(err, EINVAL, "read '%s': not a regular file", path);
     if (st.st_size > CONFIG_MAX_SIZE)
         return ctr_error_set(err, EFBIG, "read '%s': larger than %d bytes", path, CONFIG_MAX_SIZE);
-    data = xmalloc((size_t)st.st_size + 1);
-    while (len < (size_t)st.st_size) {
-        ssize_t n = read(fd, data + len, (size_t)st.st_size - len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return ctr_error_errno(err, "read '%s'", path);
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
+    if (ctr_read_fd(fd, path, CONFIG_MAX_SIZE, &data, &len, err) < 0)
+        return -1;
     return ctr_config_parse(path, data, len, ret, err);
 }
 

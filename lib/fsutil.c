@@ -15,11 +15,18 @@ int ctr_read_file(const char *path, size_t max, char **ret_data, size_t *ret_len
                   struct ctr_error **err)
 {
     cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    cleanup_free char *buf = NULL;
-    size_t len = 0, cap = 0;
 
     if (fd < 0)
         return ctr_error_errno(err, "open '%s'", path);
+    return ctr_read_fd(fd, path, max, ret_data, ret_len, err);
+}
+
+int ctr_read_fd(int fd, const char *path, size_t max, char **ret_data, size_t *ret_len,
+                struct ctr_error **err)
+{
+    cleanup_free char *buf = NULL;
+    size_t len = 0, cap = 0;
+
     for (;;) {
         ssize_t n;
 

@@ -13,6 +13,12 @@
  */
 int ctr_read_file(const char *path, size_t max, char **ret_data, size_t *ret_len,
                   struct ctr_error **err);
+/*
+ * The same from an open `fd`, read from where it stands to its end; `path` names it in errors.
+ * The caller keeps `fd`.
+ */
+int ctr_read_fd(int fd, const char *path, size_t max, char **ret_data, size_t *ret_len,
+                struct ctr_error **err);
 
 /*
  * Creates `path` and missing parents with mode 0700 (like mkdir -p), then checks that the final

@@ -629,6 +629,51 @@ static _Noreturn void release_init(const struct child_args *a, pid_t pid, int go
 }
 
 /*
+ * From a root that can reach the user's store, in the mount namespace the container's will
+ * copy (outer_main, joiner_main): mounts the root filesystem and the host's paths, and makes
+ * the container's root our working directory, for finish_child(a, ".", 0) to take over.
+ */
+static void premount_root(const struct child_args *a)
+{
+    const struct ctr_start *start = a->start;
+    cleanup_error struct ctr_error *e = NULL;
+
+    mount_rootfs(a);
+    if (ctr_mount_paths(start->rootfs.merged, &start->rootfs, start->spec, &e) < 0)
+        child_fail(a->sock, CTR_START_SETUP, e, 125);
+    if (chdir(start->rootfs.merged) < 0)
+        child_fail_errno(a->sock, "enter the container's root");
+}
+
+/*
+ * Makes the container's init with clone(`flags`) (outer_main, joiner_main), which returns twice
+ * as fork() does: 0 in the init, once this process has released it (release_init()); the
+ * init's pid here, with *ret_go the end of the pipe that releases it.  With kill_with_parent
+ * the init gets SIGKILL when its parent, ctr, dies.
+ */
+static pid_t clone_init(const struct child_args *a, unsigned long flags, int *ret_go)
+{
+    int go[2];
+    pid_t pid;
+
+    if (pipe2(go, O_CLOEXEC) < 0)
+        child_fail_errno(a->sock, "create a pipe");
+    pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+    if (pid < 0)
+        child_fail_errno(a->sock, "create the container's namespaces (clone)");
+    if (pid == 0) {
+        close(go[1]);
+        if (a->start->kill_with_parent)
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+        await_maps(go[0]);
+        return 0;
+    }
+    close(go[0]);
+    *ret_go = go[1];
+    return pid;
+}
+
+/*
  * A container whose root is not the user (--userns=keep-id or nomap, --uidmap): its root could
  * not reach the user's store (0700), so this process, root of the user's own namespace, mounts
  * the root filesystem and the host's paths, then makes the container's init in a user
@@ -642,39 +687,25 @@ static _Noreturn void outer_main(const struct child_args *a)
     cleanup_error struct ctr_error *e = NULL;
     unsigned long flags = CLONE_PARENT | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
                           CLONE_NEWIPC | CLONE_NEWCGROUP | (a->own_netns ? CLONE_NEWNET : 0);
-    int go[2];
+    int go;
     pid_t pid;
 
     await_maps(a->sock);
     if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
         child_fail_errno(a->sock, "become root in the user namespace");
-    mount_rootfs(a);
-    if (ctr_mount_paths(start->rootfs.merged, &start->rootfs, start->spec, &e) < 0)
-        child_fail(a->sock, CTR_START_SETUP, e, 125);
-    if (chdir(start->rootfs.merged) < 0)
-        child_fail_errno(a->sock, "enter the container's root");
-    if (pipe2(go, O_CLOEXEC) < 0)
-        child_fail_errno(a->sock, "create a pipe");
+    premount_root(a);
     /* The child inherits dumpability, and we must open its uid_map; it hides once mapped.  We
      * are outside the container's pid namespace: nothing in it can see us. */
     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-    pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
-    if (pid < 0)
-        child_fail_errno(a->sock, "create the container's namespaces (clone)");
-    if (pid == 0) {
-        close(go[1]);
-        if (start->kill_with_parent)
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-        await_maps(go[0]);
+    pid = clone_init(a, flags, &go);
+    if (pid == 0)
         finish_child(a, ".", 0);
-    }
-    close(go[0]);
     /* We are root of the parent namespace: any map within it is ours to write directly. */
     if (ctr_userns_write_maps(pid, start->inner_maps, &e) < 0) {
         kill(pid, SIGKILL);
         child_fail(a->sock, CTR_START_SETUP, e, 125);
     }
-    release_init(a, pid, go[1]);
+    release_init(a, pid, go);
 }
 
 /*
@@ -690,10 +721,9 @@ static _Noreturn void outer_main(const struct child_args *a)
 static _Noreturn void joiner_main(const struct child_args *a)
 {
     const struct ctr_start *start = a->start;
-    cleanup_error struct ctr_error *e = NULL;
     const unsigned long flags = CLONE_PARENT | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
                                 CLONE_NEWIPC | CLONE_NEWCGROUP;
-    int top, premounted, go[2];
+    int top, premounted, go;
     pid_t pid;
 
     await_maps(a->sock);
@@ -708,11 +738,7 @@ static _Noreturn void joiner_main(const struct child_args *a)
             child_fail_errno(a->sock, "become root in the user namespace");
         if (unshare(CLONE_NEWNS) < 0)
             child_fail_errno(a->sock, "create a mount namespace");
-        mount_rootfs(a);
-        if (ctr_mount_paths(start->rootfs.merged, &start->rootfs, start->spec, &e) < 0)
-            child_fail(a->sock, CTR_START_SETUP, e, 125);
-        if (chdir(start->rootfs.merged) < 0)
-            child_fail_errno(a->sock, "enter the container's root");
+        premount_root(a);
     }
     close(top);
     if (setns(start->join_userns_fd, CLONE_NEWUSER) < 0)
@@ -721,23 +747,14 @@ static _Noreturn void joiner_main(const struct child_args *a)
         child_fail_errno(a->sock, "join the network namespace");
     if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
         child_fail_errno(a->sock, "become root in the joined user namespace");
-    if (pipe2(go, O_CLOEXEC) < 0)
-        child_fail_errno(a->sock, "create a pipe");
-    pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
-    if (pid < 0)
-        child_fail_errno(a->sock, "create the container's namespaces (clone)");
+    pid = clone_init(a, flags, &go);
     if (pid == 0) {
-        close(go[1]);
-        if (start->kill_with_parent)
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-        await_maps(go[0]);
         if (premounted)
             finish_child(a, ".", 0);
         mount_rootfs(a);
         finish_child(a, start->rootfs.merged, 1);
     }
-    close(go[0]);
-    release_init(a, pid, go[1]);
+    release_init(a, pid, go);
 }
 
 enum ctr_start_failure ctr_start_failure_of(const struct ctr_error *err)
