@@ -140,6 +140,11 @@ enum cmd_format {
 int cmd_parse_format(const char *cmd, const char *arg, enum cmd_format *ret,
                      struct ctr_error **err);
 
+/* A JSON array of the strings of v (NULL: empty). */
+json_t *cmd_strv_json(char **v);
+/* Podman's Labels object from KEY[=VALUE] strings (a KEY alone has the value ""). */
+json_t *cmd_labels_json(char **labels);
+
 /* "4.26 MB", as Podman prints sizes; the caller frees. */
 char *cmd_human_size(int64_t bytes);
 /* "3 weeks ago" for `when` seen at `now` (seconds since the epoch); the caller frees. */

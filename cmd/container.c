@@ -988,3 +988,27 @@ int container_remove(struct ctr_ctx *ctx, struct storage_container *c, int force
         return ctr_error_wrap(err, "remove container '%s'", c->name);
     return storage_container_delete(s, c->id, err) < 0 ? -1 : 0;
 }
+
+int container_each(struct ctr_ctx *ctx, const char *cmd, int argc, char **argv,
+                   int (*fn)(struct ctr_ctx *ctx, struct storage_container *c, const char *what,
+                             void *arg, struct ctr_error **err),
+                   void *arg, struct ctr_error **err)
+{
+    struct storage *s;
+    int r = 0;
+
+    if (optind >= argc)
+        return cmd_usage_error(cmd, err, "needs at least one container");
+    s = ctx_store(ctx, err);
+    if (s == NULL)
+        return -1;
+    for (int i = optind; i < argc && r == 0; i++) {
+        struct storage_container ct = {0};
+
+        r = storage_container_find(s, argv[i], &ct, err);
+        if (r == 0)
+            r = fn(ctx, &ct, argv[i], arg, err);
+        storage_container_clear(&ct);
+    }
+    return r;
+}

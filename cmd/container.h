@@ -228,4 +228,13 @@ int container_exited_main(int argc, char **argv);
 /* The monitor binary beside ctr (build tree) or in ../libexec/ctr (installed). */
 char *container_monitor_path(struct ctr_error **err);
 
+/*
+ * The common shape of kill, restart and wait: each operand from argv[optind] on (at least one,
+ * else a usage error of `cmd`) is looked up and given to `fn`, in order, until one fails.
+ */
+int container_each(struct ctr_ctx *ctx, const char *cmd, int argc, char **argv,
+                   int (*fn)(struct ctr_ctx *ctx, struct storage_container *c, const char *what,
+                             void *arg, struct ctr_error **err),
+                   void *arg, struct ctr_error **err);
+
 #endif

@@ -85,15 +85,6 @@ static json_t *idmap_tool_json(const char *name, const struct ctr_idmap_tool *t,
     return check;
 }
 
-static json_t *strv_json(char **v)
-{
-    json_t *a = json_array();
-
-    for (; v != NULL && *v != NULL; v++)
-        json_array_append_new(a, json_string(*v));
-    return a;
-}
-
 static json_t *host_json(const struct ctr_probe *p, json_t *problems)
 {
     json_t *userns = check_json(&p->userns, problems);
@@ -107,15 +98,15 @@ static json_t *host_json(const struct ctr_probe *p, json_t *problems)
     json_object_set_new(overlay, "userxattr", json_boolean(p->overlay_userxattr));
     json_object_set_new(seccomp, "libseccomp", json_string(p->libseccomp_version));
     json_object_set_new(seccomp, "api_level", json_integer(p->seccomp_api));
-    return json_pack("{s:{s:s?, s:s?, s:s?}, s:o, s:o, s:o, s:o, s:o, s:{s:i, s:b, s:s?, s:o, "
-                     "s:o}}",
-                     "kernel", "release", p->kernel_release, "version", p->kernel_version,
-                     "machine", p->machine, "newuidmap",
-                     idmap_tool_json("newuidmap", &p->newuidmap, problems), "newgidmap",
-                     idmap_tool_json("newgidmap", &p->newgidmap, problems), "userns", userns,
-                     "overlay", overlay, "seccomp", seccomp, "cgroup", "version", p->cgroup_version,
-                     "hybrid", p->cgroup_hybrid, "path", p->cgroup_path, "controllers",
-                     strv_json(p->cgroup_controllers), "delegated", strv_json(p->cgroup_delegated));
+    return json_pack(
+            "{s:{s:s?, s:s?, s:s?}, s:o, s:o, s:o, s:o, s:o, s:{s:i, s:b, s:s?, s:o, "
+            "s:o}}",
+            "kernel", "release", p->kernel_release, "version", p->kernel_version, "machine",
+            p->machine, "newuidmap", idmap_tool_json("newuidmap", &p->newuidmap, problems),
+            "newgidmap", idmap_tool_json("newgidmap", &p->newgidmap, problems), "userns", userns,
+            "overlay", overlay, "seccomp", seccomp, "cgroup", "version", p->cgroup_version,
+            "hybrid", p->cgroup_hybrid, "path", p->cgroup_path, "controllers",
+            cmd_strv_json(p->cgroup_controllers), "delegated", cmd_strv_json(p->cgroup_delegated));
 }
 
 static json_t *net_json(json_t *problems)

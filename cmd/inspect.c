@@ -63,15 +63,6 @@ static json_t *time_json(int64_t ns)
     return json_sprintf("%s.%09lldZ", buf, (long long)(ns % 1000000000));
 }
 
-static json_t *strv_json(char **v)
-{
-    json_t *a = json_array();
-
-    for (char **p = v; p && *p; p++)
-        json_array_append_new(a, json_string(*p));
-    return a;
-}
-
 static json_t *map_json(const struct ctr_idmap *m, size_t n)
 {
     json_t *a = json_array();
@@ -80,19 +71,6 @@ static json_t *map_json(const struct ctr_idmap *m, size_t n)
         json_array_append_new(a,
                               json_sprintf("%lu:%lu:%lu", m[i].inside, m[i].outside, m[i].count));
     return a;
-}
-
-static json_t *labels_json(char **labels)
-{
-    json_t *o = json_object();
-
-    for (char **p = labels; p && *p; p++) {
-        const char *eq = strchr(*p, '=');
-        cleanup_free char *key = eq ? xstrndup(*p, (size_t)(eq - *p)) : xstrdup(*p);
-
-        json_object_set_new(o, key, json_string(eq ? eq + 1 : ""));
-    }
-    return o;
 }
 
 static json_t *mounts_json(const struct ctr_spec *spec)
@@ -167,8 +145,8 @@ static void add_security(json_t *o, const struct ctr_spec *spec)
     json_object_set_new(host, "ReadonlyRootfs", json_boolean(sec->read_only));
     json_object_set_new(host, "ReadOnlyTmpfs",
                         json_boolean(sec->read_only && sec->read_only_tmpfs));
-    json_object_set_new(host, "MaskedPaths", strv_json(sec->masked_paths));
-    json_object_set_new(host, "ReadonlyPaths", strv_json(sec->readonly_paths));
+    json_object_set_new(host, "MaskedPaths", cmd_strv_json(sec->masked_paths));
+    json_object_set_new(host, "ReadonlyPaths", cmd_strv_json(sec->readonly_paths));
     json_object_set_new(host, "UsernsMode", json_string(sec->userns ? sec->userns : ""));
     json_object_set_new(host, "CapAdd", caps_json(sec->caps & ~ctr_caps_default()));
     json_object_set_new(host, "CapDrop", caps_json(ctr_caps_default() & ~sec->caps));
@@ -183,7 +161,7 @@ static void add_restart(json_t *o, const struct storage_container *c, const stru
     json_object_set_new(json_object_get(o, "HostConfig"), "RestartPolicy",
                         json_pack("{s:s, s:I}", "Name", ctr_restart_policy_name(spec->restart),
                                   "MaximumRetryCount", (json_int_t)spec->restart_max));
-    json_object_set_new(config, "CreateCommand", strv_json(spec->create_command));
+    json_object_set_new(config, "CreateCommand", cmd_strv_json(spec->create_command));
 }
 
 static json_t *container_json(struct ctr_ctx *ctx, const struct storage_container *c,
@@ -205,19 +183,20 @@ static json_t *container_json(struct ctr_ctx *ctx, const struct storage_containe
                   "s:{s:b, s:s?, s:b}, s:o, s:o, s:{s:o, s:o}, s:s, "
                   "s:{s:s, s:{s:s, s:s, s:s}}}",
                   "Id", c->id, "Created", time_json(c->created), "Path", spec->argv[0], "Args",
-                  strv_json(spec->argv + 1), "State", "Status",
+                  cmd_strv_json(spec->argv + 1), "State", "Status",
                   storage_container_state_name(c->state), "Running", running, "Paused", 0, "Pid",
                   running ? (int)c->pid : 0, "ExitCode", c->exit_code < 0 ? 0 : c->exit_code,
                   "StartedAt", time_json(c->started), "FinishedAt", time_json(c->finished), "Image",
                   c->image_id, "ImageName", c->image_name, "Name", c->name, "Config", "Hostname",
-                  spec->hostname, "User", spec->user ? spec->user : "", "Env", strv_json(spec->env),
-                  "Cmd", strv_json(spec->argv), "WorkingDir", spec->cwd ? spec->cwd : "/", "Labels",
-                  labels_json(spec->labels), "StopSignal", ctr_signal_name(spec->stop_signal),
-                  "StopTimeout", (json_int_t)spec->stop_timeout, "Tty", spec->tty, "OpenStdin",
-                  spec->interactive, "HostConfig", "AutoRemove", spec->remove, "NetworkMode",
-                  spec->network, "Init", spec->init, "Mounts", mounts_json(spec), "Namespaces",
-                  namespaces_json(c), "IDMappings", "UidMap", map_json(maps.uid, maps.n_uid),
-                  "GidMap", map_json(maps.gid, maps.n_gid), "LogPath", d.log, "GraphDriver", "Name",
+                  spec->hostname, "User", spec->user ? spec->user : "", "Env",
+                  cmd_strv_json(spec->env), "Cmd", cmd_strv_json(spec->argv), "WorkingDir",
+                  spec->cwd ? spec->cwd : "/", "Labels", cmd_labels_json(spec->labels),
+                  "StopSignal", ctr_signal_name(spec->stop_signal), "StopTimeout",
+                  (json_int_t)spec->stop_timeout, "Tty", spec->tty, "OpenStdin", spec->interactive,
+                  "HostConfig", "AutoRemove", spec->remove, "NetworkMode", spec->network, "Init",
+                  spec->init, "Mounts", mounts_json(spec), "Namespaces", namespaces_json(c),
+                  "IDMappings", "UidMap", map_json(maps.uid, maps.n_uid), "GidMap",
+                  map_json(maps.gid, maps.n_gid), "LogPath", d.log, "GraphDriver", "Name",
                   "overlay", "Data", "UpperDir", d.upper, "WorkDir", d.work, "MergedDir", d.merged);
     ctr_idmaps_clear(&maps);
     container_dirs_clear(&d);
@@ -225,8 +204,8 @@ static json_t *container_json(struct ctr_ctx *ctx, const struct storage_containe
         /* --userns, --uidmap, --gidmap: the maps computed at create. */
         json_t *m = json_object_get(o, "IDMappings");
 
-        json_object_set_new(m, "UidMap", strv_json(spec->security.uid_map));
-        json_object_set_new(m, "GidMap", strv_json(spec->security.gid_map));
+        json_object_set_new(m, "UidMap", cmd_strv_json(spec->security.uid_map));
+        json_object_set_new(m, "GidMap", cmd_strv_json(spec->security.gid_map));
     }
     add_security(o, spec);
     add_restart(o, c, spec);

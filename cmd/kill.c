@@ -14,11 +14,26 @@ static const struct cmd_option options[] = {
         {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
 };
 
+/* Signals one running container, which its restart policy then leaves alone (as in Podman). */
+static int kill_one(struct ctr_ctx *ctx, struct storage_container *ct, const char *what, void *arg,
+                    struct ctr_error **err)
+{
+    int sig = *(int *)arg;
+
+    if (ct->state == STORAGE_CONTAINER_RUNNING && container_mark_stopped(ctx, ct, err) < 0)
+        return -1;
+    if (ct->state != STORAGE_CONTAINER_RUNNING || !ctr_proc_alive(ct->pid, ct->pid_start))
+        return ctr_error_set(err, ESRCH, "container '%s' is not running", what);
+    if (kill(ct->pid, sig) < 0)
+        return ctr_error_errno(err, "signal container '%s'", what);
+    printf("%s\n", what);
+    return 0;
+}
+
 int cmd_kill(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
     struct cmd_getopt g;
-    struct storage *s;
-    int c, sig = SIGKILL, r = 0;
+    int c, sig = SIGKILL;
 
     cmd_getopt_init(&g, options);
     while ((c = cmd_getopt(&g, argc, argv)) != -1) {
@@ -35,28 +50,7 @@ int cmd_kill(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
             return cmd_getopt_error("kill", c, argv, err);
         }
     }
-    if (optind >= argc)
-        return cmd_usage_error("kill", err, "needs at least one container");
-    s = ctx_store(ctx, err);
-    if (s == NULL)
-        return -1;
-    for (int i = optind; i < argc && r == 0; i++) {
-        struct storage_container ct = {0};
-
-        r = storage_container_find(s, argv[i], &ct, err);
-        /* As in Podman, a container the user signalled is not restarted by its policy. */
-        if (r == 0 && ct.state == STORAGE_CONTAINER_RUNNING)
-            r = container_mark_stopped(ctx, &ct, err);
-        if (r == 0 &&
-            (ct.state != STORAGE_CONTAINER_RUNNING || !ctr_proc_alive(ct.pid, ct.pid_start)))
-            r = ctr_error_set(err, ESRCH, "container '%s' is not running", argv[i]);
-        if (r == 0 && kill(ct.pid, sig) < 0)
-            r = ctr_error_errno(err, "signal container '%s'", argv[i]);
-        if (r == 0)
-            printf("%s\n", argv[i]);
-        storage_container_clear(&ct);
-    }
-    return r;
+    return container_each(ctx, "kill", argc, argv, kill_one, &sig, err);
 }
 
 const struct ctr_command ctr_cmd_kill = {

@@ -301,34 +301,12 @@ static char *command_text(const char *command, int no_trunc)
     return xasprintf("%.*s...", (int)n, command);
 }
 
-static json_t *labels_json(const struct ctr_spec *spec)
-{
-    json_t *o = json_object();
-
-    for (char **p = spec->labels; p != NULL && *p != NULL; p++) {
-        const char *eq = strchr(*p, '=');
-        cleanup_free char *key = eq ? xstrndup(*p, (size_t)(eq - *p)) : xstrdup(*p);
-
-        json_object_set_new(o, key, json_string(eq ? eq + 1 : ""));
-    }
-    return o;
-}
-
 static json_t *mounts_json(const struct ctr_spec *spec)
 {
     json_t *a = json_array();
 
     for (size_t i = 0; i < spec->n_mounts; i++)
         json_array_append_new(a, json_string(spec->mounts[i].destination));
-    return a;
-}
-
-static json_t *strv_json(char **v)
-{
-    json_t *a = json_array();
-
-    for (; v != NULL && *v != NULL; v++)
-        json_array_append_new(a, json_string(*v));
     return a;
 }
 
@@ -394,15 +372,15 @@ static json_t *json_row(const struct storage_container *c, const struct ctr_spec
 
     return json_pack("{s:b, s:o, s:I, s:s, s:b, s:I, s:i, s:s, s:s, s:s, s:b, s:o, s:o, s:[s], "
                      "s:[], s:i, s:s, s:s, s:o, s:I, s:s, s:s}",
-                     "AutoRemove", spec->remove, "Command", strv_json(spec->argv), "Created",
+                     "AutoRemove", spec->remove, "Command", cmd_strv_json(spec->argv), "Created",
                      (json_int_t)(c->created / NS_PER_SEC), "CreatedAt", ago, "Exited",
                      c->state == STORAGE_CONTAINER_EXITED, "ExitedAt",
                      (json_int_t)(c->finished / NS_PER_SEC), "ExitCode", exit_code(c), "Id", c->id,
                      "Image", c->image_name ? c->image_name : "", "ImageID", image_hex(c),
-                     "IsInfra", 0, "Labels", labels_json(spec), "Mounts", mounts_json(spec),
-                     "Names", c->name, "Networks", "Pid", running ? (int)c->pid : 0, "Pod", "",
-                     "PodName", "", "Ports", ports_json(spec), "StartedAt",
-                     (json_int_t)(c->started / NS_PER_SEC), "State",
+                     "IsInfra", 0, "Labels", cmd_labels_json(spec->labels), "Mounts",
+                     mounts_json(spec), "Names", c->name, "Networks", "Pid",
+                     running ? (int)c->pid : 0, "Pod", "", "PodName", "", "Ports", ports_json(spec),
+                     "StartedAt", (json_int_t)(c->started / NS_PER_SEC), "State",
                      storage_container_state_name(c->state), "Status", status);
 }
 
@@ -435,7 +413,7 @@ static json_t *template_row(const struct storage_container *c, const struct ctr_
 
         json_object_set_new(o, "Ports", json_string(ports));
         free(ports);
-        json_object_set_new(o, "Labels", labels_json(spec));
+        json_object_set_new(o, "Labels", cmd_labels_json(spec->labels));
         json_object_set_new(o, "Mounts", mounts_json(spec));
         json_object_set_new(o, "AutoRemove", json_boolean(spec->remove));
     }

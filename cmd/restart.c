@@ -14,12 +14,23 @@ static const struct cmd_option options[] = {
         {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
 };
 
+static int restart_one(struct ctr_ctx *ctx, struct storage_container *ct, const char *what,
+                       void *arg, struct ctr_error **err)
+{
+    int status;
+
+    if (container_stop(ctx, ct, *(int *)arg, err) < 0 ||
+        container_start(ctx, ct, 0, &status, err) < 0)
+        return -1;
+    printf("%s\n", what);
+    return 0;
+}
+
 int cmd_restart(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
     struct cmd_getopt g;
-    struct storage *s;
     unsigned t;
-    int c, timeout = -1, r = 0, status;
+    int c, timeout = -1;
 
     cmd_getopt_init(&g, options);
     while ((c = cmd_getopt(&g, argc, argv)) != -1) {
@@ -36,24 +47,7 @@ int cmd_restart(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **e
             return cmd_getopt_error("restart", c, argv, err);
         }
     }
-    if (optind >= argc)
-        return cmd_usage_error("restart", err, "needs at least one container");
-    s = ctx_store(ctx, err);
-    if (s == NULL)
-        return -1;
-    for (int i = optind; i < argc && r == 0; i++) {
-        struct storage_container ct = {0};
-
-        r = storage_container_find(s, argv[i], &ct, err);
-        if (r == 0)
-            r = container_stop(ctx, &ct, timeout, err);
-        if (r == 0)
-            r = container_start(ctx, &ct, 0, &status, err);
-        if (r == 0)
-            printf("%s\n", argv[i]);
-        storage_container_clear(&ct);
-    }
-    return r;
+    return container_each(ctx, "restart", argc, argv, restart_one, &timeout, err);
 }
 
 const struct ctr_command ctr_cmd_restart = {

@@ -329,3 +329,25 @@ int cmd_inspect_print(json_t *all, const struct ctr_template *tmpl, struct ctr_e
     }
     return 0;
 }
+
+json_t *cmd_strv_json(char **v)
+{
+    json_t *a = json_array();
+
+    for (; v != NULL && *v != NULL; v++)
+        json_array_append_new(a, json_string(*v));
+    return a;
+}
+
+json_t *cmd_labels_json(char **labels)
+{
+    json_t *o = json_object();
+
+    for (char **p = labels; p != NULL && *p != NULL; p++) {
+        const char *eq = strchr(*p, '=');
+        cleanup_free char *key = eq ? xstrndup(*p, (size_t)(eq - *p)) : xstrdup(*p);
+
+        json_object_set_new(o, key, json_string(eq ? eq + 1 : ""));
+    }
+    return o;
+}

@@ -9,11 +9,22 @@ static const struct cmd_option options[] = {
         {NULL, 0, 0, 0, NULL, NULL, CMD_COMPLETE_NONE, NULL, NULL},
 };
 
+static int wait_one(struct ctr_ctx *ctx, struct storage_container *ct, const char *what, void *arg,
+                    struct ctr_error **err)
+{
+    (void)what;
+    (void)arg;
+    if (container_wait_exit(ctx, ct, -1, err) < 0)
+        return -1;
+    printf("%d\n", ct->exit_code);
+    fflush(stdout);
+    return 0;
+}
+
 int cmd_wait(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
 {
     struct cmd_getopt g;
-    struct storage *s;
-    int c, r = 0;
+    int c;
 
     cmd_getopt_init(&g, options);
     while ((c = cmd_getopt(&g, argc, argv)) != -1) {
@@ -23,24 +34,7 @@ int cmd_wait(struct ctr_ctx *ctx, int argc, char **argv, struct ctr_error **err)
         }
         return cmd_getopt_error("wait", c, argv, err);
     }
-    if (optind >= argc)
-        return cmd_usage_error("wait", err, "needs at least one container");
-    s = ctx_store(ctx, err);
-    if (s == NULL)
-        return -1;
-    for (int i = optind; i < argc && r == 0; i++) {
-        struct storage_container ct = {0};
-
-        r = storage_container_find(s, argv[i], &ct, err);
-        if (r == 0)
-            r = container_wait_exit(ctx, &ct, -1, err);
-        if (r == 0) {
-            printf("%d\n", ct.exit_code);
-            fflush(stdout);
-        }
-        storage_container_clear(&ct);
-    }
-    return r;
+    return container_each(ctx, "wait", argc, argv, wait_one, NULL, err);
 }
 
 const struct ctr_command ctr_cmd_wait = {

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cleanup.h"
+#include "ctrlog.h"
 #include "digest.h"
 #include "manifest.h"
 #include "quote.h"
@@ -789,96 +790,12 @@ struct image_index *image_index_parse(const char *content_type, const char *data
 
 /* --- image config --- */
 
-/* Exactly `n` decimal digits; never reads past a NUL. */
-static int take_digits(const char **p, int n, int *ret)
-{
-    int v = 0;
-
-    for (int i = 0; i < n; i++) {
-        char c = (*p)[i];
-
-        if (c < '0' || c > '9')
-            return -1;
-        v = v * 10 + (c - '0');
-    }
-    *p += n;
-    *ret = v;
-    return 0;
-}
-
-static int take_char(const char **p, const char *any)
-{
-    if (**p == '\0' || strchr(any, **p) == NULL)
-        return -1;
-    (*p)++;
-    return 0;
-}
-
-static int is_leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-    return days[m - 1] + (m == 2 && is_leap(y));
-}
-
-/* Days from 0001-01-01 to January 1st of year `y` (>= 1) in the proleptic Gregorian calendar. */
-static int64_t days_before_year(int64_t y)
-{
-    y--;
-    return y * 365 + y / 4 - y / 100 + y / 400;
-}
-
-/* Seconds since the epoch of an RFC 3339 date-time; -1 when `s` is not one. */
-static int parse_rfc3339(const char *s, int64_t *ret)
-{
-    const char *p = s;
-    int year, mon, day, hour, min, sec, off_h = 0, off_m = 0, sign = 0;
-    int64_t days;
-
-    if (take_digits(&p, 4, &year) < 0 || take_char(&p, "-") < 0 || take_digits(&p, 2, &mon) < 0 ||
-        take_char(&p, "-") < 0 || take_digits(&p, 2, &day) < 0 ||
-        /* RFC 3339 section 5.6 lets applications write a space for the T. */
-        take_char(&p, "Tt ") < 0 || take_digits(&p, 2, &hour) < 0 || take_char(&p, ":") < 0 ||
-        take_digits(&p, 2, &min) < 0 || take_char(&p, ":") < 0 || take_digits(&p, 2, &sec) < 0)
-        return -1;
-    if (take_char(&p, ".") == 0) {
-        /* Go writes up to nanoseconds, other tools fewer or more digits; ctr keeps seconds. */
-        if (*p < '0' || *p > '9')
-            return -1;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    if (take_char(&p, "Zz") < 0) {
-        if (*p == '+' || *p == '-')
-            sign = *p++ == '+' ? 1 : -1;
-        if (sign == 0 || take_digits(&p, 2, &off_h) < 0 || take_char(&p, ":") < 0 ||
-            take_digits(&p, 2, &off_m) < 0)
-            return -1;
-    }
-    /* Second 60 is a leap second, which time_t cannot name: it becomes the next one. */
-    if (*p != '\0' || year < 1 || mon < 1 || mon > 12 || day < 1 ||
-        day > days_in_month(year, mon) || hour > 23 || min > 59 || sec > 60 || off_h > 23 ||
-        off_m > 59)
-        return -1;
-    days = days_before_year(year) - days_before_year(1970) + day - 1;
-    for (int m = 1; m < mon; m++)
-        days += days_in_month(year, m);
-    /* The local time is UTC plus the offset. */
-    *ret = days * 86400 + hour * 3600 + min * 60 + sec - sign * (off_h * 3600 + off_m * 60);
-    return 0;
-}
-
 int image_time_parse(const char *s, time_t *ret, struct ctr_error **err)
 {
     cleanup_free char *q = NULL;
-    int64_t t;
+    int64_t t, nsec;
 
-    if (parse_rfc3339(s, &t) < 0) {
+    if (ctr_parse_rfc3339_sec(s, strlen(s), &t, &nsec) < 0) {
         q = image_quote(s);
         return ctr_error_set(err, EBADMSG,
                              "invalid time '%s': expected RFC 3339, like '2024-05-01T12:00:00Z'",

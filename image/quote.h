@@ -2,9 +2,9 @@
 #ifndef CTR_IMAGE_QUOTE_H
 #define CTR_IMAGE_QUOTE_H
 
-#include <string.h>
+#include <stddef.h>
 
-#include "xalloc.h"
+#include "text.h"
 
 /*
  * A copy of untrusted text fit to quote in an error message: at most IMAGE_QUOTE_MAX bytes and
@@ -18,21 +18,7 @@
 /* The same with another limit, for text the user chose, such as a path. */
 static inline char *image_quote_max(const char *s, size_t max)
 {
-    size_t len = strnlen(s, max + 1);
-    size_t keep = len > max ? max : len;
-    char *out = xmalloc(keep + 4);
-
-    for (size_t i = 0; i < keep; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        out[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-    }
-    if (len > keep) {
-        memcpy(out + keep, "...", 3);
-        keep += 3;
-    }
-    out[keep] = '\0';
-    return out;
+    return ctr_quote(s, max);
 }
 
 static inline char *image_quote(const char *s)

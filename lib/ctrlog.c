@@ -109,11 +109,11 @@ static int take_char(const char **p, const char *end, const char *set)
     return 0;
 }
 
-int ctr_parse_rfc3339(const char *s, size_t len, int64_t *ret_ns)
+int ctr_parse_rfc3339_sec(const char *s, size_t len, int64_t *ret_sec, int64_t *ret_nsec)
 {
     const char *p = s, *end = s + len;
     int year, mon, day, hour, min, sec, off_h = 0, off_m = 0, sign = 0;
-    int64_t frac = 0, secs, ns;
+    int64_t frac = 0;
 
     if (take_digits(&p, end, 4, &year) < 0 || take_char(&p, end, "-") < 0 ||
         take_digits(&p, end, 2, &mon) < 0 || take_char(&p, end, "-") < 0 ||
@@ -144,12 +144,22 @@ int ctr_parse_rfc3339(const char *s, size_t len, int64_t *ret_ns)
             return -1;
     }
     /* Second 60 is a leap second, which the count cannot name: it becomes the next one. */
-    if (p != end || mon < 1 || mon > 12 || day < 1 || day > days_in_month(year, mon) || hour > 23 ||
-        min > 59 || sec > 60 || off_h > 23 || off_m > 59)
+    if (p != end || year < 1 || mon < 1 || mon > 12 || day < 1 || day > days_in_month(year, mon) ||
+        hour > 23 || min > 59 || sec > 60 || off_h > 23 || off_m > 59)
         return -1;
-    /* The local time is UTC plus the offset.  Years 0000-9999 cannot overflow the seconds. */
-    secs = days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec -
-           sign * (off_h * 3600 + off_m * 60);
+    /* The local time is UTC plus the offset.  Years 0001-9999 cannot overflow the seconds. */
+    *ret_sec = days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec -
+               sign * (off_h * 3600 + off_m * 60);
+    *ret_nsec = frac;
+    return 0;
+}
+
+int ctr_parse_rfc3339(const char *s, size_t len, int64_t *ret_ns)
+{
+    int64_t secs, frac, ns;
+
+    if (ctr_parse_rfc3339_sec(s, len, &secs, &frac) < 0)
+        return -1;
     /* Borrow a second so that INT64_MIN, whose second alone does not fit, still parses. */
     if (secs < 0 && frac > 0) {
         secs++;

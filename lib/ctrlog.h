@@ -44,5 +44,10 @@ int ctr_logline_parse(const char *line, size_t len, struct ctr_logline *ret);
 
 /* Parses an RFC 3339 time ("2026-11-23T12:49:47.5Z", "...+01:00") into ns; -1 when invalid. */
 int ctr_parse_rfc3339(const char *s, size_t len, int64_t *ret_ns);
+/*
+ * The same for any time of years 0001-9999 (an image's "created" may be Go's zero time):
+ * seconds since the epoch and the nanoseconds of the second, [0, 1e9).
+ */
+int ctr_parse_rfc3339_sec(const char *s, size_t len, int64_t *ret_sec, int64_t *ret_nsec);
 
 #endif
