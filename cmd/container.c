@@ -549,29 +549,25 @@ char *container_cidfile_read(const char *path, struct ctr_error **err)
  */
 static int write_cidfile(const char *path, const char *id, int replace, struct ctr_error **err)
 {
-    cleanup_free char *tmp = xasprintf("%s.XXXXXX", path);
     cleanup_close int fd = -1;
 
-    if (!replace) {
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd < 0 && errno == EEXIST)
-            return ctr_error_set(err, EEXIST,
-                                 "--cidfile '%s' exists: remove it, or it names another "
-                                 "container (--replace overwrites it)",
-                                 path);
-        if (fd < 0 || ctr_write_all(fd, id, strlen(id)) < 0)
+    if (replace) {
+        if (ctr_write_file_replace(path, id, strlen(id), 0600) < 0)
             return ctr_error_errno(err, "write --cidfile '%s'", path);
         return 0;
     }
-    fd = mkostemp(tmp, O_CLOEXEC);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EEXIST)
+        return ctr_error_set(err, EEXIST,
+                             "--cidfile '%s' exists: remove it, or it names another "
+                             "container (--replace overwrites it)",
+                             path);
     if (fd < 0)
         return ctr_error_errno(err, "write --cidfile '%s'", path);
-    if (ctr_write_all(fd, id, strlen(id)) < 0 || rename(tmp, path) < 0) {
-        int saved = errno;
-
-        unlink(tmp);
-        errno = saved;
-        return ctr_error_errno(err, "write --cidfile '%s'", path);
+    if (ctr_write_all(fd, id, strlen(id)) < 0) {
+        ctr_error_errno(err, "write --cidfile '%s'", path);
+        unlink(path); /* ours: O_EXCL made it */
+        return -1;
     }
     return 0;
 }

@@ -378,9 +378,8 @@ static char *unit_text(struct ctr_ctx *ctx, const struct storage_container *c,
 static int write_unit(const char *unit, const char *text, struct ctr_error **err)
 {
     cleanup_free char *cwd = getcwd(NULL, 0);
-    cleanup_close int fd = open(unit, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 
-    if (fd < 0 || fchmod(fd, 0644) < 0 || ctr_write_all(fd, text, strlen(text)) < 0)
+    if (ctr_write_file_replace(unit, text, strlen(text), 0644) < 0)
         return ctr_error_errno(err, "write '%s'", unit);
     printf("%s/%s\n", cwd ? cwd : ".", unit);
     return 0;

@@ -144,6 +144,26 @@ int ctr_write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
+int ctr_write_file_replace(const char *path, const void *data, size_t len, mode_t mode)
+{
+    cleanup_free char *tmp = xasprintf("%s.XXXXXX", path);
+    int fd = mkostemp(tmp, O_CLOEXEC), saved;
+
+    if (fd < 0)
+        return -1;
+    if (fchmod(fd, mode) == 0 && ctr_write_all(fd, data, len) == 0 && close(fd) == 0) {
+        fd = -1;
+        if (rename(tmp, path) == 0)
+            return 0;
+    }
+    saved = errno;
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    errno = saved;
+    return -1;
+}
+
 #define REMOVE_DEPTH_MAX 512
 
 /* -1 with errno; the public wrapper words the error. */

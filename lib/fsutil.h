@@ -38,6 +38,13 @@ int ctr_check_owned(const char *path, const char *what, uid_t uid, struct ctr_er
 int ctr_write_all(int fd, const void *data, size_t len);
 
 /*
+ * Writes `path` whole or not at all: a temporary file beside it (mode `mode`), renamed over
+ * it once written, so a reader never sees half of it and a failure leaves the old file (or
+ * none).  -1 with errno set, the temporary file removed.
+ */
+int ctr_write_file_replace(const char *path, const void *data, size_t len, mode_t mode);
+
+/*
  * Removes `name` under directory `dfd` and, for a directory, everything below it, never
  * following a symlink (each level is opened O_NOFOLLOW relative to its parent).  Directories
  * a layer made unreadable (mode 0000, 0555) are opened up first.  A missing `name` is fine.
